@@ -1,0 +1,3 @@
+from modops.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""Staff, sites and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from modops.accounts.permissions import Role
+
+
+class Site(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+    city = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64)
+    region = models.CharField(max_length=50, help_text="e.g. americas, emea, apac")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(max_length=30, choices=[(r.value, r.value) for r in Role], default=Role.MODERATOR)
+    clearance = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(3)])
+    skills = models.JSONField(default=list, blank=True, help_text="Skill codes, e.g. policy codes or 'child_safety'.")
+    languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes.")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="staff")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    linked_account_ids = models.JSONField(
+        default=list, blank=True, help_text="Platform account ids this person is linked to: never routed to them."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+
+class ApiToken(models.Model):
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token; the token is never stored.")
+    scopes = models.JSONField(default=list)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,146 @@
+"""Writing and checking the moderation event log."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from modops.audit.chain import GENESIS, link_hash
+from modops.audit.models import ChainHead, Event
+
+
+def require_transaction() -> None:
+    """Services that change state refuse to run outside a transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("state changes must run inside transaction.atomic()")
+
+
+@dataclass
+class NewEvent:
+    actor: str
+    verb: str
+    subject_kind: str = ""
+    subject_external_id: str = ""
+    review_item_id: uuid.UUID | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+    def hashed_fields(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "verb": self.verb,
+            "subject_kind": self.subject_kind,
+            "subject_external_id": self.subject_external_id,
+            "review_item_id": str(self.review_item_id) if self.review_item_id else None,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+        }
+
+
+def _fields_of(event: Event) -> dict[str, Any]:
+    return NewEvent(
+        actor=event.actor,
+        verb=event.verb,
+        subject_kind=event.subject_kind,
+        subject_external_id=event.subject_external_id,
+        review_item_id=event.review_item_id,
+        before=event.before,
+        after=event.after,
+        reason=event.reason,
+    ).hashed_fields()
+
+
+def record(events: Iterable[NewEvent], at: datetime | None = None) -> list[Event]:
+    """Append events to the log, chained, in the caller's transaction.
+
+    Call it last in a service: the chain head's row lock is held until commit, so the shorter the
+    rest of the transaction after it, the more writers the log sustains.
+    """
+    require_transaction()
+    pending = list(events)
+    if not pending:
+        return []
+    when = at or timezone.now()
+    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+    rows = []
+    prev, seq = head.hash, head.seq
+    for new in pending:
+        seq += 1
+        digest = link_hash(prev, seq, when, new.hashed_fields())
+        rows.append(
+            Event(
+                seq=seq,
+                at=when,
+                actor=new.actor,
+                verb=new.verb,
+                subject_kind=new.subject_kind,
+                subject_external_id=new.subject_external_id,
+                review_item_id=new.review_item_id,
+                before=new.before,
+                after=new.after,
+                reason=new.reason,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    Event.objects.bulk_create(rows)
+    ChainHead.objects.filter(id=1).update(seq=seq, hash=prev)
+    return rows
+
+
+def record_one(event: NewEvent, at: datetime | None = None) -> Event:
+    return record([event], at)[0]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    problem: str = ""
+    seq: int | None = None
+
+
+def _iter_events(batch: int = 5000) -> Iterator[Event]:
+    last = 0
+    while True:
+        chunk = list(Event.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
+def verify() -> VerifyResult:
+    """Recompute the chain; report the first altered, missing or reordered event."""
+    with transaction.atomic():
+        head = ChainHead.objects.filter(id=1).first()
+        prev, expected, checked = GENESIS, 1, 0
+        for event in _iter_events():
+            if event.seq != expected:
+                return VerifyResult(False, checked, f"event #{expected} is missing", expected)
+            if event.prev_hash != prev:
+                return VerifyResult(False, checked, f"event #{event.seq} does not link to its predecessor", event.seq)
+            digest = link_hash(prev, event.seq, event.at, _fields_of(event))
+            if digest != event.hash:
+                return VerifyResult(False, checked, f"event #{event.seq} was altered", event.seq)
+            prev, expected, checked = digest, expected + 1, checked + 1
+        head_seq = head.seq if head else 0
+        head_hash = head.hash if head else GENESIS
+        if head_seq != checked or head_hash != prev:
+            return VerifyResult(
+                False, checked, f"the log ends at #{checked} but its head says #{head_seq}", checked + 1
+            )
+    return VerifyResult(True, checked)
+
+
+def events_for_subject(kind: str, external_id: str, limit: int = 500) -> list[Event]:
+    return list(Event.objects.filter(subject_kind=kind, subject_external_id=external_id).order_by("seq")[:limit])

@@ -1,0 +1,203 @@
+"""Taking, expiring and reversing actions; recording and expiring strikes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from modops.audit.services import NewEvent, record, require_transaction
+from modops.enforcement.models import Action, ActionStatus, Strike
+from modops.enforcement.services.notices import statement_of_reasons
+from modops.enforcement.services.outbox import enqueue
+from modops.ops.ladder import ACCOUNT_ACTIONS, ActionType, Step, suggest
+from modops.policies.models import Policy
+from modops.review.models import Decision
+from modops.subjects.kinds import SubjectKind
+from modops.subjects.models import Subject
+from modops.subjects.services import account_of
+
+_CONTENT_TARGETS = {
+    ActionType.DELETE_MESSAGE: {SubjectKind.CHAT_MESSAGE},
+    ActionType.REMOVE_CONTENT: {SubjectKind.CLIP, SubjectKind.VOD, SubjectKind.IMAGE, SubjectKind.CHAT_MESSAGE},
+    ActionType.END_STREAM: {SubjectKind.STREAM},
+}
+
+
+@dataclass
+class ActionRequest:
+    subject: Subject
+    step: Step
+    policy: Policy | None
+    actor: str
+    facts: str = ""
+    decision: Decision | None = None
+    automated: bool = False
+
+
+@dataclass
+class Taken:
+    action: Action
+    events: list[NewEvent] = field(default_factory=list)
+
+
+def unexpired_strikes(account: Subject, policy: Policy) -> int:
+    return Strike.objects.filter(account=account, policy=policy, expired=False, voided=False).count()
+
+
+def suggest_for(subject: Subject, policy: Policy) -> Step:
+    """The ladder step the account behind ``subject`` has earned under ``policy``."""
+    account = account_of(subject)
+    strikes = unexpired_strikes(account, policy) if account else 0
+    return suggest(policy.steps, strikes)
+
+
+def _target(subject: Subject, kind: ActionType) -> Subject:
+    if kind in ACCOUNT_ACTIONS:
+        account = account_of(subject)
+        if account is None:
+            raise ValueError(f"{kind} needs an account, and {subject.ref} has none on record")
+        return account
+    allowed = _CONTENT_TARGETS.get(kind, set())
+    if subject.kind in allowed:
+        return subject
+    if kind == ActionType.END_STREAM and subject.stream_id:
+        return Subject.objects.get(pk=subject.stream_id)
+    raise ValueError(f"{kind} cannot apply to a {subject.kind}")
+
+
+def _channel_of(subject: Subject, target: Subject) -> str:
+    for candidate in (subject, target):
+        if candidate.kind == SubjectKind.CHANNEL:
+            return candidate.external_id
+        if candidate.channel_id:
+            return Subject.objects.only("external_id").get(pk=candidate.channel_id).external_id
+    return ""
+
+
+def _event(action: Action, actor: str, verb: str, after: dict[str, object], reason: str = "") -> NewEvent:
+    return NewEvent(
+        actor=actor,
+        verb=verb,
+        subject_kind=action.subject.kind,
+        subject_external_id=action.subject.external_id,
+        review_item_id=action.decision.review_item_id if action.decision else None,
+        after=after,
+        reason=reason,
+    )
+
+
+def take_action(req: ActionRequest) -> Taken:
+    """Create the action with its notice, record a strike, and queue delivery in the outbox.
+
+    Runs in the caller's transaction; returns the events for the caller to record last.
+    """
+    require_transaction()
+    now = timezone.now()
+    target = _target(req.subject, req.step.type)
+    action = Action(
+        subject=target,
+        decision=req.decision,
+        policy=req.policy,
+        type=req.step.type.value,
+        duration_seconds=req.step.duration_seconds,
+        automated=req.automated,
+        channel_external_id=_channel_of(req.subject, target),
+        starts_at=now,
+        ends_at=now + timedelta(seconds=req.step.duration_seconds) if req.step.duration_seconds else None,
+    )
+    action.notice = statement_of_reasons(action, req.policy, req.facts)
+    action.save(force_insert=True)
+    taken = Taken(action)
+    taken.events.append(
+        _event(
+            action, req.actor, "action.taken", {"action_id": str(action.id), **req.step.as_dict(), "target": target.ref}
+        )
+    )
+    account = account_of(target)
+    if req.policy is not None and account is not None:
+        strike = Strike.objects.create(
+            account=account,
+            policy=req.policy,
+            action=action,
+            created_at=now,
+            expires_at=now + timedelta(days=req.policy.strike_expiry_days),
+        )
+        taken.events.append(
+            NewEvent(
+                actor=req.actor,
+                verb="strike.recorded",
+                subject_kind=account.kind,
+                subject_external_id=account.external_id,
+                after={"strike_id": strike.pk, "policy": req.policy.code, "expires_at": strike.expires_at.isoformat()},
+            )
+        )
+    enqueue(action, "action.apply", _reference_subject(req.subject, target))
+    return taken
+
+
+def _reference_subject(subject: Subject, target: Subject) -> dict[str, object]:
+    return {"kind": subject.kind, "id": subject.external_id, "target": {"kind": target.kind, "id": target.external_id}}
+
+
+def reverse_action(
+    action: Action, actor: str, reason: str, status: ActionStatus = ActionStatus.REVERSED
+) -> list[NewEvent]:
+    """End an action early (or at its natural end with ``EXPIRED``) and queue the platform reversal."""
+    require_transaction()
+    action.status = status
+    action.ended_at = timezone.now()
+    action.save(update_fields=["status", "ended_at"])
+    if status == ActionStatus.REVERSED:
+        Strike.objects.filter(action=action).update(voided=True)
+    extra = {
+        "kind": action.subject.kind,
+        "id": action.subject.external_id,
+        "reason": reason,
+        "expired": status == ActionStatus.EXPIRED,
+    }
+    enqueue(action, "action.reverse", extra)
+    verb = "action.expired" if status == ActionStatus.EXPIRED else "action.reversed"
+    return [_event(action, actor, verb, {"action_id": str(action.id), "status": status.value}, reason)]
+
+
+def expire_actions(now: datetime | None = None, batch: int = 500) -> int:
+    """Reverse temporary actions whose time is up."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Action.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subject", "decision")
+            .filter(status=ActionStatus.ACTIVE, ends_at__lte=now)[:batch]
+        )
+        events: list[NewEvent] = []
+        for action in due:
+            events.extend(reverse_action(action, "system:worker", "the action's time ran out", ActionStatus.EXPIRED))
+        record(events)
+    return len(due)
+
+
+def expire_strikes(now: datetime | None = None, batch: int = 1000) -> int:
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Strike.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("account", "policy")
+            .filter(expired=False, expires_at__lte=now)[:batch]
+        )
+        for strike in due:
+            strike.expired = True
+            strike.save(update_fields=["expired"])
+        record(
+            NewEvent(
+                actor="system:worker",
+                verb="strike.expired",
+                subject_kind=s.account.kind,
+                subject_external_id=s.account.external_id,
+                after={"strike_id": s.pk, "policy": s.policy.code},
+            )
+            for s in due
+        )
+    return len(due)

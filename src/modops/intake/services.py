@@ -1,0 +1,183 @@
+"""Intake: reports and detections in, review items out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from modops.accounts.models import ApiToken
+from modops.audit.services import NewEvent, record
+from modops.intake.models import Detection, IdempotencyRecord, Report, ReportSource
+from modops.policies.models import Policy
+from modops.policies.services import get_policy
+from modops.review.services import Signal, attach_signal, recompute_for_subject
+from modops.subjects.services import SubjectRef, upsert
+
+#: Detections below this score are recorded but open no review item.
+DETECTION_REVIEW_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    subject: SubjectRef
+    policy_code: str
+    reporter_id: str
+    text: str = ""
+    language: str = ""
+    source: ReportSource = ReportSource.USER
+    reporter_trust: float = 0.5
+    #: When it was received; only replays and the demo set it, the API never does.
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DetectionInput:
+    subject: SubjectRef
+    source: str
+    score: float
+    policy_code: str | None = None
+    label: str = ""
+    language: str = ""
+    at: datetime | None = None
+
+
+def _subject_events(upserted_subject: Any, live_changed: bool, actor: str) -> list[NewEvent]:
+    if not live_changed:
+        return []
+    return recompute_for_subject(upserted_subject, actor)
+
+
+def submit_report(data: ReportInput, actor: str) -> dict[str, Any]:
+    """Record a report and attach it to its subject's open item; returns the API response body."""
+    policy = get_policy(data.policy_code)
+    now = data.at or timezone.now()
+    with transaction.atomic():
+        upserted = upsert(data.subject)
+        subject = upserted.subject
+        events = _subject_events(subject, upserted.live_changed, actor)
+        language = data.language or data.subject.language or ""
+        item, item_events = attach_signal(
+            subject, policy, Signal(is_report=True, confidence=data.reporter_trust, language=language, at=now), actor
+        )
+        report = Report.objects.create(
+            subject=subject,
+            policy=policy,
+            review_item=item,
+            reporter_id=data.reporter_id,
+            source=data.source.value,
+            reporter_trust=data.reporter_trust,
+            text=data.text,
+            language=language,
+            received_at=now,
+        )
+        events.extend(item_events)
+        events.append(
+            NewEvent(
+                actor=actor,
+                verb="report.received",
+                subject_kind=subject.kind,
+                subject_external_id=subject.external_id,
+                review_item_id=item.id,
+                after={"report_id": str(report.id), "policy": policy.code, "reporter_id": data.reporter_id},
+            )
+        )
+        record(events, at=now)
+    return {"report_id": str(report.id), "review_item_id": str(item.id)}
+
+
+def submit_detection(data: DetectionInput, actor: str) -> dict[str, Any]:
+    """Record a detection; a score at or above the threshold opens (or joins) a review item."""
+    policy: Policy | None = get_policy(data.policy_code) if data.policy_code else None
+    now = data.at or timezone.now()
+    with transaction.atomic():
+        upserted = upsert(data.subject)
+        subject = upserted.subject
+        events = _subject_events(subject, upserted.live_changed, actor)
+        item = None
+        if policy is not None and data.score >= DETECTION_REVIEW_THRESHOLD:
+            language = data.language or data.subject.language or ""
+            item, item_events = attach_signal(
+                subject, policy, Signal(is_report=False, confidence=data.score, language=language, at=now), actor
+            )
+            events.extend(item_events)
+        detection = Detection.objects.create(
+            subject=subject,
+            policy=policy,
+            review_item=item,
+            source=data.source,
+            label=data.label,
+            score=data.score,
+            received_at=now,
+        )
+        events.append(
+            NewEvent(
+                actor=actor,
+                verb="detection.received",
+                subject_kind=subject.kind,
+                subject_external_id=subject.external_id,
+                review_item_id=item.id if item else None,
+                after={
+                    "detection_id": str(detection.id),
+                    "source": data.source,
+                    "score": data.score,
+                    "policy": policy.code if policy else None,
+                },
+            )
+        )
+        record(events, at=now)
+    return {"detection_id": str(detection.id), "review_item_id": str(item.id) if item else None, "actions": []}
+
+
+class IdempotencyMismatch(Exception):
+    """The key was used before with a different request body."""
+
+
+def request_digest(body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def idempotent(
+    token: ApiToken, endpoint: str, key: str | None, digest: str, work: Callable[[], dict[str, Any]], status: int = 202
+) -> tuple[int, dict[str, Any]]:
+    """Run ``work`` once per (token, endpoint, key); a repeat returns the first response.
+
+    The record is written in the same transaction as the work, so a crash leaves neither; two
+    concurrent first attempts race on the unique key and the loser returns the winner's response.
+    """
+    if not key:
+        return status, work()
+
+    def stored() -> tuple[int, dict[str, Any]] | None:
+        found = IdempotencyRecord.objects.filter(token=token, endpoint=endpoint, key=key).first()
+        if found is None:
+            return None
+        if found.request_digest != digest:
+            raise IdempotencyMismatch(key)
+        return found.status_code, dict(found.body)
+
+    previous = stored()
+    if previous is not None:
+        return previous
+    try:
+        with transaction.atomic():
+            body = work()
+            IdempotencyRecord.objects.create(
+                token=token, endpoint=endpoint, key=key, request_digest=digest, status_code=status, body=body
+            )
+    except IntegrityError:
+        previous = stored()
+        if previous is None:
+            raise
+        return previous
+    return status, body

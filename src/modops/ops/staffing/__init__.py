@@ -1,0 +1,1 @@
+"""Staffing maths: Erlang C per interval, arrivals forecasts and staffing plans."""

@@ -1,0 +1,186 @@
+"""Review items on the intake side: attaching reports and detections, priority and SLA upkeep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from modops.audit.services import NewEvent, record, require_transaction
+from modops.ops.priority import PriorityInputs, add_arrival, decayed_count, priority, velocity_per_minute
+from modops.ops.sla import sla_due_at
+from modops.policies.models import Policy
+from modops.review.models import ItemStatus, ReviewItem
+from modops.review.services.routing import route
+from modops.subjects.models import Subject
+from modops.subjects.services import account_of
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A report or a detection, as far as the item cares."""
+
+    is_report: bool
+    confidence: float
+    language: str
+    at: datetime
+
+
+def _compute(item: ReviewItem, policy: Policy, now: datetime) -> None:
+    velocity = velocity_per_minute(decayed_count(item.velocity, (now - item.last_signal_at).total_seconds()))
+    item.priority = priority(
+        PriorityInputs(
+            severity=policy.severity, reach=item.reach, live=item.live, confidence=item.confidence, velocity=velocity
+        )
+    )
+    due = sla_due_at(item.first_seen_at, policy.sla_live_seconds, policy.sla_seconds, item.live, item.sla_due_at)
+    item.sla_due_at = due
+
+
+def _open_item(subject: Subject, policy: Policy) -> ReviewItem | None:
+    return (
+        ReviewItem.objects.select_for_update()
+        .select_related("queue")
+        .filter(subject=subject, policy=policy)
+        .exclude(status=ItemStatus.CLOSED)
+        .first()
+    )
+
+
+def _live_and_reach(subject: Subject) -> tuple[bool, int]:
+    if subject.live is not None or subject.kind == "stream":
+        return bool(subject.live), subject.reach
+    stream = subject.stream if subject.stream_id else None
+    if stream is not None:
+        return bool(stream.live), stream.reach
+    return False, subject.reach
+
+
+def attach_signal(subject: Subject, policy: Policy, signal: Signal, actor: str) -> tuple[ReviewItem, list[NewEvent]]:
+    """Attach a signal to the one open item for (subject, policy), creating and routing it if needed.
+
+    Returns the item and the events to record; the caller records them last, with its own.
+    New reports do not bump ``version``: a storm of reports must not stop a moderator deciding.
+    """
+    require_transaction()
+    now = signal.at
+    item = _open_item(subject, policy)
+    events: list[NewEvent] = []
+    live, reach = _live_and_reach(subject)
+    if item is None:
+        account = account_of(subject)
+        language = signal.language or subject.language
+        item = ReviewItem(
+            subject=subject,
+            policy=policy,
+            first_seen_at=now,
+            last_signal_at=now,
+            live=live,
+            reach=reach,
+            language=language,
+            tier=policy.sensitivity_tier,
+            account_external_id=account.external_id if account else "",
+            sla_due_at=now,
+        )
+        item.queue = route(policy.id, language, item.tier, live)
+        item.sla_due_at = sla_due_at(now, policy.sla_live_seconds, policy.sla_seconds, live)
+        try:
+            with transaction.atomic():
+                _bump(item, signal, now)
+                _compute(item, policy, now)
+                item.save(force_insert=True)
+        except IntegrityError:
+            # Another request opened the item first: attach to theirs.
+            item = _open_item(subject, policy)
+            if item is None:
+                raise
+        else:
+            events.append(_event(item, actor, "review_item.opened", {}, _snapshot(item)))
+            return item, events
+    before = _snapshot(item)
+    _bump(item, signal, now)
+    item.live, item.reach = live, reach
+    _compute(item, policy, now)
+    item.save()
+    if item.priority != before["priority"]:
+        events.append(_event(item, actor, "review_item.reprioritised", before, _snapshot(item)))
+    return item, events
+
+
+def _bump(item: ReviewItem, signal: Signal, now: datetime) -> None:
+    if signal.is_report:
+        elapsed = (now - item.last_signal_at).total_seconds()
+        item.velocity = add_arrival(item.velocity, elapsed)
+        item.report_count += 1
+    else:
+        item.velocity = decayed_count(item.velocity, (now - item.last_signal_at).total_seconds())
+        item.detection_count += 1
+    item.confidence = max(item.confidence, signal.confidence)
+    item.last_signal_at = max(item.last_signal_at, now)
+
+
+def _snapshot(item: ReviewItem) -> dict[str, object]:
+    return {
+        "status": item.status,
+        "queue": item.queue.slug,
+        "priority": item.priority,
+        "sla_due_at": item.sla_due_at.isoformat(),
+        "live": item.live,
+        "reports": item.report_count,
+        "detections": item.detection_count,
+    }
+
+
+def _event(item: ReviewItem, actor: str, verb: str, before: dict[str, object], after: dict[str, object]) -> NewEvent:
+    return NewEvent(
+        actor=actor,
+        verb=verb,
+        subject_kind=item.subject.kind,
+        subject_external_id=item.subject.external_id,
+        review_item_id=item.id,
+        before=before,
+        after=after,
+    )
+
+
+def recompute_for_subject(subject: Subject, actor: str) -> list[NewEvent]:
+    """Recompute priority and SLA of the open items on a subject (and on what streams inside it)."""
+    require_transaction()
+    now = timezone.now()
+    events = []
+    items = (
+        ReviewItem.objects.select_for_update()
+        .select_related("policy", "queue", "subject")
+        .filter(Q(subject=subject) | Q(subject__stream=subject))
+        .exclude(status=ItemStatus.CLOSED)
+    )
+    for item in items:
+        before = _snapshot(item)
+        item.live, item.reach = _live_and_reach(item.subject)
+        _compute(item, item.policy, now)
+        item.save(update_fields=["live", "reach", "priority", "sla_due_at"])
+        events.append(_event(item, actor, "review_item.reprioritised", before, _snapshot(item)))
+    return events
+
+
+def mark_sla_breaches(now: datetime | None = None, batch: int = 500) -> int:
+    """Mark open items past their due time as breached, one event each."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        items = list(
+            ReviewItem.objects.select_for_update(skip_locked=True)
+            .select_related("subject", "queue")
+            .filter(sla_breached=False, sla_due_at__lt=now)
+            .exclude(status=ItemStatus.CLOSED)[:batch]
+        )
+        for item in items:
+            item.sla_breached = True
+            item.save(update_fields=["sla_breached"])
+        record(
+            _event(item, "system:worker", "review_item.sla_breached", {}, {"sla_due_at": item.sla_due_at.isoformat()})
+            for item in items
+        )
+    return len(items)

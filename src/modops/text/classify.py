@@ -1,0 +1,199 @@
+"""Text classifier plugins, their registry, calibration and a two-stage cascade.
+
+A classifier declares itself with class-level metadata (``name``, ``description``,
+example texts its tests check) and scores texts in batches: calling a model once per
+message is two orders of magnitude slower than one call per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+__all__ = [
+    "Cascade",
+    "Classifier",
+    "LinearCalibration",
+    "ProfanityCheckClassifier",
+    "available_classifiers",
+    "get_classifier",
+    "register",
+]
+
+
+class Classifier(ABC):
+    """Scores texts: the higher, the more likely the text is offensive (0..1)."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    #: texts the classifier must score >= 0.5 / < 0.5; its tests check them
+    offensive_examples: ClassVar[tuple[str, ...]] = ()
+    benign_examples: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def predict_proba(self, texts: Sequence[str]) -> list[float]:
+        """One score per text, in order."""
+
+
+_REGISTRY: dict[str, type[Classifier]] = {}
+_INSTANCES: dict[str, Classifier] = {}
+C = TypeVar("C", bound=type[Classifier])
+
+
+def register(cls: C) -> C:
+    """Class decorator adding a classifier to the registry under its ``name``."""
+    existing = _REGISTRY.get(cls.name)
+    if existing is not None and existing is not cls:
+        raise ValueError(f"classifier name {cls.name!r} already registered by {existing.__qualname__}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available_classifiers() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_classifier(name: str) -> Classifier:
+    """The shared instance of the registered classifier ``name`` (models load once)."""
+    instance = _INSTANCES.get(name)
+    if instance is None:
+        try:
+            cls = _REGISTRY[name]
+        except KeyError:
+            raise KeyError(f"unknown classifier {name!r}; known: {', '.join(available_classifiers())}") from None
+        instance = cls()
+        _INSTANCES[name] = instance
+    return instance
+
+
+@register
+class ProfanityCheckClassifier(Classifier):
+    """alt-profanity-check's TF-IDF + linear SVM ensemble, evaluated as one sparse product.
+
+    The package wraps five calibrated LinearSVC folds; their weights are stacked so a
+    batch costs one vectorizer pass and one sparse-dense product. Scores equal the
+    package's ``predict_prob``.
+    """
+
+    name = "profanity-check"
+    description = "alt-profanity-check: TF-IDF unigrams, calibrated linear SVM (English)"
+    offensive_examples = ("you are a fucking idiot", "shut up you stupid bitch")
+    benign_examples = ("good game everyone", "what time does the stream start?")
+
+    def __init__(self) -> None:
+        from profanity_check import profanity_check as package
+
+        self._vectorizer: Any = package.vectorizer
+        folds = package.model.calibrated_classifiers_
+        self._weights = np.vstack([fold.estimator.coef_[0] for fold in folds]).T.copy()
+        self._intercepts = np.array([fold.estimator.intercept_[0] for fold in folds])
+        self._slopes = np.array([fold.calibrators[0].a_ for fold in folds])
+        self._offsets = np.array([fold.calibrators[0].b_ for fold in folds])
+
+    def predict_proba(self, texts: Sequence[str]) -> list[float]:
+        if not texts:
+            return []
+        features = self._vectorizer.transform(texts)
+        decisions = features @ self._weights + self._intercepts
+        scores = 1.0 / (1.0 + np.exp(decisions * self._slopes + self._offsets))
+        result: list[float] = scores.mean(axis=1).tolist()
+        return result
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True, slots=True)
+class LinearCalibration:
+    """Logistic map from features (classifier logit first) to a calibrated probability."""
+
+    feature_names: tuple[str, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    fitted_on: str = ""
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.intercept + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+    @staticmethod
+    def logit(p: float) -> float:
+        return _logit(p)
+
+    @classmethod
+    def load(cls, name: str = "calibration.json") -> LinearCalibration:
+        raw = resources.files("modops.text").joinpath("data", name).read_text("utf-8")
+        data = json.loads(raw)
+        return cls(
+            tuple(data["feature_names"]),
+            tuple(float(w) for w in data["weights"]),
+            float(data["intercept"]),
+            str(data.get("fitted_on", "")),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "feature_names": list(self.feature_names),
+                "weights": list(self.weights),
+                "intercept": self.intercept,
+                "fitted_on": self.fitted_on,
+            },
+            indent=2,
+        )
+
+
+class Cascade(Classifier):
+    """Fast model for everything; the heavy model only for scores in ``[low, high]``.
+
+    The returned score is the heavy model's where it ran, else the fast one's.
+    """
+
+    name = "cascade"
+    description = "fast classifier, uncertain share re-scored by a heavier one"
+
+    def __init__(self, fast: Classifier, heavy: Classifier, low: float = 0.3, high: float = 0.7) -> None:
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(f"need 0 <= low <= high <= 1, got {low}, {high}")
+        self.fast = fast
+        self.heavy = heavy
+        self.low = low
+        self.high = high
+        self.sent_to_heavy = 0
+        self.seen = 0
+
+    def predict_proba(self, texts: Sequence[str]) -> list[float]:
+        scores = self.fast.predict_proba(texts)
+        uncertain = [i for i, s in enumerate(scores) if self.low <= s <= self.high]
+        self.seen += len(texts)
+        if uncertain:
+            self.sent_to_heavy += len(uncertain)
+            heavy = self.heavy.predict_proba([texts[i] for i in uncertain])
+            for index, score in zip(uncertain, heavy, strict=True):
+                scores[index] = score
+        return scores
+
+
+class FunctionClassifier(Classifier):
+    """Wraps a batch scoring function; for tests and in-memory configurations."""
+
+    name = "function"
+    description = "scores from a given batch function"
+
+    def __init__(self, function: Callable[[Sequence[str]], list[float]]) -> None:
+        self._function = function
+
+    def predict_proba(self, texts: Sequence[str]) -> list[float]:
+        return self._function(texts)

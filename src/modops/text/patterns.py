@@ -1,0 +1,168 @@
+"""Per-channel blocked and permitted terms.
+
+An entry is one of:
+- a plain term (``badword``, ``two words``), matched like the default list:
+  whole word, evasion-tolerant; a ``*`` at either end lifts that word boundary;
+- a wildcard term with ``*`` inside (``f*ck``): ``*`` stands for any run of
+  letters or digits, the whole matched as a word;
+- a regular expression between slashes (``/fu+ck(er)?/``), compiled by RE2 so no
+  pattern can take more than linear time. It runs over the *normalised* text
+  (lower case, confusables and leetspeak folded).
+
+Invalid entries raise :class:`PatternError` when the list is built, which is when a
+moderator saves it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import re2
+
+from modops.text.normalize import Normalized
+from modops.text.terms import Term, TermMatch, TermMatcher
+
+__all__ = [
+    "BLOCKED",
+    "MAX_PATTERN_CHARS",
+    "MAX_PATTERN_MEMORY",
+    "ChannelTerms",
+    "PatternError",
+    "compile_pattern",
+]
+
+BLOCKED = "blocked_term"
+PERMITTED = "permitted_term"
+MAX_PATTERN_CHARS = 500
+#: RE2 memory budget per compiled pattern; larger automata are refused.
+MAX_PATTERN_MEMORY = 1 << 20
+MAX_ENTRIES = 10_000
+
+_UNSUPPORTED = (
+    (re.compile(r"\\[1-9]|\(\?P=|\\k<"), "backreferences are not supported"),
+    (re.compile(r"\(\?<?[=!]"), "lookahead and lookbehind are not supported"),
+    (re.compile(r"\(\?>"), "atomic groups are not supported"),
+    (re.compile(r"[*+?}][+]"), "possessive quantifiers are not supported"),
+)
+
+
+class PatternError(ValueError):
+    """A blocked or permitted entry that cannot be used, with the reason."""
+
+    def __init__(self, entry: str, reason: str) -> None:
+        super().__init__(f"invalid pattern {entry!r}: {reason}")
+        self.entry = entry
+        self.reason = reason
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = MAX_PATTERN_MEMORY
+    return options
+
+
+def compile_pattern(entry: str) -> re2._Regexp:
+    """Compile a ``/regex/`` or internal-wildcard entry with RE2, or raise PatternError."""
+    if len(entry) > MAX_PATTERN_CHARS:
+        raise PatternError(entry[:40] + "...", f"longer than {MAX_PATTERN_CHARS} characters")
+    if entry.startswith("/") and entry.endswith("/") and len(entry) > 2:
+        source = entry[1:-1]
+        for detector, reason in _UNSUPPORTED:
+            if detector.search(source):
+                raise PatternError(entry, reason)
+    else:
+        body = entry.strip("*")
+        pieces = [re2.escape(part) for part in body.split("*")]
+        source = r"\b" + r"\w*".join(pieces) + r"\b"
+    try:
+        compiled = re2.compile(source, _options())
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else exc
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        if "pattern too large" in str(detail):
+            detail = f"pattern too large (over {MAX_PATTERN_MEMORY} bytes of RE2 program)"
+        raise PatternError(entry, str(detail)) from exc
+    if compiled.search("") is not None and compiled.fullmatch("") is not None:
+        raise PatternError(entry, "pattern matches the empty string, so it would match every message")
+    return compiled
+
+
+def _is_regex(entry: str) -> bool:
+    return entry.startswith("/") and entry.endswith("/") and len(entry) > 2
+
+
+def _is_wildcard(entry: str) -> bool:
+    return "*" in entry.strip("*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    matcher: TermMatcher
+    patterns: tuple[tuple[str, re2._Regexp], ...]
+
+    @classmethod
+    def build(cls, entries: Sequence[str], category: str) -> _Rules:
+        if len(entries) > MAX_ENTRIES:
+            raise PatternError(f"<{len(entries)} entries>", f"more than {MAX_ENTRIES} entries")
+        terms: list[Term] = []
+        patterns: list[tuple[str, re2._Regexp]] = []
+        for raw in entries:
+            entry = raw.strip()
+            if not entry.strip("*/ "):
+                raise PatternError(raw, "entry is empty")
+            if _is_regex(entry) or _is_wildcard(entry):
+                patterns.append((entry, compile_pattern(entry)))
+            else:
+                if len(entry) > MAX_PATTERN_CHARS:
+                    raise PatternError(
+                        entry[:40] + "...",
+                        f"longer than {MAX_PATTERN_CHARS} characters",
+                    )
+                terms.append(Term(entry, category, 1))
+        return cls(TermMatcher(terms), tuple(patterns))
+
+    def find(self, normalized: Normalized, category: str) -> list[TermMatch]:
+        found = self.matcher.match(normalized)
+        text = normalized.text
+        for entry, pattern in self.patterns:
+            for match in pattern.finditer(text):
+                if match.end() == match.start():
+                    continue
+                start, end = normalized.original_span(match.start(), match.end())
+                found.append(TermMatch(entry, category, 1, start, end))
+        return found
+
+
+class ChannelTerms:
+    """A channel's blocked and permitted terms; permitted terms win where they overlap."""
+
+    def __init__(self, blocked: Iterable[str] = (), permitted: Iterable[str] = ()) -> None:
+        self.blocked_entries = tuple(blocked)
+        self.permitted_entries = tuple(permitted)
+        self._blocked = _Rules.build(self.blocked_entries, BLOCKED)
+        self._permitted = _Rules.build(self.permitted_entries, PERMITTED)
+
+    def permitted_spans(self, normalized: Normalized) -> list[tuple[int, int]]:
+        """Original spans covered by a permitted term."""
+        return [(m.start, m.end) for m in self._permitted.find(normalized, PERMITTED)]
+
+    def suppress(self, matches: Iterable[TermMatch], normalized: Normalized) -> list[TermMatch]:
+        """Drop the matches lying inside a permitted span."""
+        spans = self.permitted_spans(normalized) if self.permitted_entries else []
+        if not spans:
+            return list(matches)
+        return [m for m in matches if not any(s <= m.start and m.end <= e for s, e in spans)]
+
+    def check(self, normalized: Normalized) -> list[TermMatch]:
+        """Blocked-term hits not covered by a permitted term, with original boundaries."""
+        if not self.blocked_entries:
+            return []
+        hits = self._blocked.find(normalized, BLOCKED)
+        if not hits:
+            return []
+        hits.sort(key=lambda m: (m.start, -m.end))
+        return self.suppress(hits, normalized)

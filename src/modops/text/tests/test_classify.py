@@ -1,0 +1,71 @@
+import pytest
+from profanity_check import predict_prob
+
+from modops.text.classify import (
+    Cascade,
+    Classifier,
+    FunctionClassifier,
+    LinearCalibration,
+    available_classifiers,
+    get_classifier,
+    register,
+)
+
+
+@pytest.mark.parametrize("name", ["profanity-check"])
+def test_registered_classifier_scores_its_examples(name: str) -> None:
+    classifier = get_classifier(name)
+    scores = classifier.predict_proba([*classifier.offensive_examples, *classifier.benign_examples])
+    n = len(classifier.offensive_examples)
+    assert all(s >= 0.5 for s in scores[:n])
+    assert all(s < 0.5 for s in scores[n:])
+
+
+def test_stacked_weights_equal_package_scores() -> None:
+    texts = ["hello there", "you absolute idiot", "what a shitty game", ""]
+    ours = get_classifier("profanity-check").predict_proba(texts)
+    theirs = predict_prob(texts)
+    assert ours == pytest.approx(list(theirs), abs=1e-9)
+
+
+def test_empty_batch() -> None:
+    assert get_classifier("profanity-check").predict_proba([]) == []
+
+
+def test_unknown_classifier_names_known_ones() -> None:
+    with pytest.raises(KeyError, match="profanity-check"):
+        get_classifier("nope")
+    assert "profanity-check" in available_classifiers()
+
+
+def test_duplicate_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+
+        @register
+        class Clash(Classifier):
+            name = "profanity-check"
+            description = "clash"
+
+            def predict_proba(self, texts: object) -> list[float]:
+                return []
+
+
+def test_cascade_sends_only_uncertain_share_to_heavy() -> None:
+    seen: list[str] = []
+    fast = FunctionClassifier(lambda texts: [0.1, 0.5, 0.9][: len(texts)])
+
+    def heavy_fn(texts: object) -> list[float]:
+        seen.extend(texts)  # type: ignore[arg-type]
+        return [0.99] * len(seen)
+
+    cascade = Cascade(fast, FunctionClassifier(heavy_fn), low=0.3, high=0.7)
+    assert cascade.predict_proba(["a", "b", "c"]) == [0.1, 0.99, 0.9]
+    assert seen == ["b"]
+    assert cascade.sent_to_heavy == 1
+
+
+def test_shipped_calibration_is_monotonic_in_score() -> None:
+    calibration = LinearCalibration.load()
+    low = calibration.probability((calibration.logit(0.1), 0.0, 0.0, 0.0))
+    high = calibration.probability((calibration.logit(0.9), 0.0, 0.0, 0.0))
+    assert 0.0 < low < high < 1.0
