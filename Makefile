@@ -12,7 +12,7 @@ export MODOPS_TEST_POSTGRES_URL
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml requirements.lock scripts/setup.sh
+$(VENV)/.installed: pyproject.toml requirements.lock package-lock.json scripts/setup.sh scripts/build-assets.sh
 	bash scripts/setup.sh
 	@touch $@
 
