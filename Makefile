@@ -7,12 +7,12 @@ PYTEST := $(VENV)/bin/pytest
 MODOPS_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export MODOPS_TEST_POSTGRES_URL
 
-.PHONY: help setup run test test-sqlite test-postgres lint bench services demo clean
+.PHONY: help setup run test test-sqlite test-postgres lint bench services demo clean screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml requirements.lock package-lock.json scripts/setup.sh scripts/build-assets.sh
+$(VENV)/.installed: pyproject.toml requirements.lock package-lock.json scripts/setup.sh scripts/setup-system.sh scripts/build-assets.sh
 	bash scripts/setup.sh
 	@touch $@
 
@@ -42,6 +42,9 @@ lint: setup ## ruff, mypy and the import contracts
 
 bench: setup services ## benchmarks on PostgreSQL; results go in docs/benchmarks.md
 	bash scripts/bench.sh
+
+screenshots: setup ## save screenshots of the console's main pages under docs/screenshots/
+	env -u DATABASE_URL MODOPS_SCREENSHOTS=docs/screenshots $(PYTEST) -p no:cacheprovider -m browser src/modops/console
 
 clean: ## remove the environment and local data
 	rm -rf $(VENV) var

@@ -23,11 +23,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = [
     "MAX_CHARS",
     "Normalized",
+    "NormalizedBatch",
     "fold_char",
     "normalize",
+    "normalize_batch",
     "truncate",
 ]
 
@@ -134,13 +139,12 @@ class _Stage:
 def _fold_chars(text: str) -> _Stage:
     if text.isascii() and text.isprintable():
         return _Stage(text.lower(), None)
-    out: list[str] = []
-    spans: list[Span] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
-        out.append(folded)
-        spans.extend([(index, index + 1)] * len(folded))
-    return _Stage("".join(out), spans)
+    parts = [fold_char(char) for char in text]
+    folded = "".join(parts)
+    if len(folded) == len(text) and all(len(part) == 1 for part in parts):
+        return _Stage(folded, None)
+    spans = [(index, index + 1) for index, part in enumerate(parts) for _ in part]
+    return _Stage(folded, spans)
 
 
 def _fold_leet(text: str) -> str:
@@ -220,13 +224,14 @@ class Skeleton:
     term hits: most messages never need them.
     """
 
-    __slots__ = ("_elongated", "_runs", "_source", "text")
+    __slots__ = ("_elongated", "_run_table", "_runs", "_source", "text")
 
     def __init__(self, source: str, elongated: frozenset[int]) -> None:
         self._source = source
         self._elongated = elongated
         self.text = _RUN.sub(r"\1", source) if _RUN.search(source) else source
         self._runs: tuple[list[int], list[int], dict[int, int]] | None = None
+        self._run_table: bytearray | None = None
 
     def _build(self) -> tuple[list[int], list[int], dict[int, int]]:
         """Skeleton indices just after each collapsed run, the shift there, and run lengths."""
@@ -246,6 +251,22 @@ class Skeleton:
                 shifts.append(shift)
             self._runs = (after, shifts, lengths)
         return self._runs
+
+    def runs(self, start: int, end: int) -> bytes:
+        """Run lengths of skeleton characters ``start..end`` (see :meth:`run`)."""
+        if self.text is self._source and not self._elongated:
+            return b"\x01" * (end - start)
+        table = self._run_table
+        if table is None:
+            table = bytearray(b"\x01" * len(self.text))
+            if self.text is self._source:
+                for index in self._elongated:
+                    table[index] = 3
+            else:
+                for index, size in self._build()[2].items():
+                    table[index] = size
+            self._run_table = table
+        return bytes(table[start:end])
 
     def run(self, index: int) -> int:
         """Run length of skeleton character ``index``: 1, 2, or 3 meaning "elongated, any length"."""
@@ -300,3 +321,163 @@ def normalize(text: str) -> Normalized:
     squashed, elongated = _squash(joined.text)
     spans = _compose(_compose(first.spans, joined.spans), squashed.spans)
     return Normalized(text, squashed.text, spans, elongated)
+
+
+class NormalizedBatch:
+    """Many texts folded together, sharing regex passes over the joined batch.
+
+    Most chat is plain ASCII with no spaced-out words or elongated letters; such texts
+    get no span map at all, and :class:`Normalized` objects are built only when
+    asked for. ``batch[i]`` equals ``normalize(originals[i])``.
+    """
+
+    __slots__ = ("_cache", "_elongated", "_spans", "originals", "texts")
+
+    def __init__(
+        self,
+        originals: list[str],
+        texts: list[str],
+        spans: dict[int, list[Span]],
+        elongated: dict[int, frozenset[int]],
+    ) -> None:
+        self.originals = originals
+        self.texts = texts
+        self._spans = spans
+        self._elongated = elongated
+        self._cache: dict[int, Normalized] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, index: int) -> Normalized:
+        found = self._cache.get(index)
+        if found is None:
+            found = Normalized(
+                self.originals[index],
+                self.texts[index],
+                self._spans.get(index),
+                self._elongated.get(index, frozenset()),
+            )
+            self._cache[index] = found
+        return found
+
+    @property
+    def mapped(self) -> dict[int, list[Span]]:
+        """Text index -> span map, for the texts whose positions differ from the original's."""
+        return self._spans
+
+    def elongated_map(self) -> dict[int, frozenset[int]]:
+        """Text index -> its elongated positions, for the texts that have any."""
+        return self._elongated
+
+    def original_span(self, index: int, start: int, end: int) -> tuple[int, int]:
+        """As :meth:`Normalized.original_span` for text ``index``."""
+        if index not in self._spans:
+            length = len(self.texts[index])
+            start = min(max(start, 0), length)
+            return start, min(max(end, start), length)
+        return self[index].original_span(start, end)
+
+
+_LEET_LOOKUP = np.arange(128, dtype=np.uint32)
+for _source, _target in _LEET.items():
+    _LEET_LOOKUP[_source] = ord(str(_target))
+_TOKEN_CHARS = np.zeros(128, dtype=bool)
+_TOKEN_CHARS[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789@$+!|"]] = True
+_LEET_MASK = np.zeros(128, dtype=bool)
+_LEET_MASK[[ord(c) for c in "4@3105$7+89!|"]] = True
+_BANG_MASK = np.zeros(128, dtype=bool)
+_BANG_MASK[[ord("!"), ord("|")]] = True
+
+
+def _fold_leet_joined(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], bool]:
+    """:func:`_fold_leet` over many texts' code points at once (same result, in numpy).
+
+    A token is a maximal run of ``[a-z0-9@$+!|]``; one holding a letter next to a
+    leet character has its core (the token without leading and trailing ``!``/``|``)
+    translated.
+    """
+    ascii_codes = np.where(codes < 128, codes, 0)
+    token = _TOKEN_CHARS[ascii_codes]
+    letter = (codes >= 97) & (codes <= 122)
+    leet = _LEET_MASK[ascii_codes]
+    pair = (letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:])
+    if not pair.any():
+        return codes, False
+    starts = token & ~np.concatenate(([False], token[:-1]))
+    run = np.cumsum(starts)
+    run[~token] = 0
+    marked = np.zeros(int(np.count_nonzero(starts)) + 1, dtype=bool)
+    marked[run[:-1][pair]] = True
+    marked[0] = False
+    solid = token & ~_BANG_MASK[ascii_codes]
+    before = np.cumsum(solid)  # solid characters up to and including each position
+    # Solid characters of the run up to here, and from here to the run's end.
+    first = np.flatnonzero(starts)
+    base = np.zeros(marked.shape[0], dtype=np.int64)
+    base[1:] = before[first] - solid[first]
+    last = np.flatnonzero(token & ~np.concatenate((token[1:], [False])))
+    total = np.zeros(marked.shape[0], dtype=np.int64)
+    total[1:] = before[last]
+    core = (before - base[run] > 0) & (total[run] - before + solid > 0)
+    change = marked[run] & core & leet
+    out = codes.copy()
+    out[change] = _LEET_LOOKUP[codes[change]]
+    return out, True
+
+
+def _reshape_candidates(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
+    """Positions near which a text may hold a spaced-out word or a run of three letters.
+
+    A superset: the exact stages decide. Spaced-out words need three isolated letters
+    each at most three characters from the last.
+    """
+    letter = (codes >= 97) & (codes <= 122)
+    alnum = letter | ((codes >= 48) & (codes <= 57))
+    triple = letter[2:] & (codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2])
+    isolated = letter.copy()
+    isolated[1:] &= ~alnum[:-1]
+    isolated[:-1] &= ~alnum[1:]
+    where = np.flatnonzero(isolated)
+    gaps = np.diff(where)
+    close = (gaps[:-1] <= 3) & (gaps[1:] <= 3)
+    return np.concatenate((np.flatnonzero(triple), where[:-2][close]))
+
+
+def normalize_batch(texts: list[str]) -> NormalizedBatch:
+    """:func:`normalize` for a list of texts, with one regex pass per stage for the batch.
+
+    After stage 1 no text holds a newline (line breaks fold to spaces), and no stage's
+    pattern can match across one, so the texts are joined with ``\\n`` and each stage
+    runs once over the whole batch; only texts a stage changes length for get spans.
+    """
+    first: list[str] = []
+    spans: dict[int, list[Span]] = {}
+    for index, text in enumerate(texts):
+        if text.isascii() and text.isprintable():
+            first.append(text.lower())
+        else:
+            stage = _fold_chars(text)
+            first.append(stage.text)
+            if stage.spans is not None:
+                spans[index] = stage.spans
+    joined = "\n".join(first)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes, changed = _fold_leet_joined(codes)
+    if changed:
+        joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    folded = joined.split("\n")
+    ends = np.cumsum([len(text) + 1 for text in folded])
+    owners = np.searchsorted(ends, _reshape_candidates(codes), side="right")
+    reshape = set(owners.tolist())
+    elongated: dict[int, frozenset[int]] = {}
+    for index in reshape:
+        joined_stage = _join_spaced(folded[index])
+        squashed, marks = _squash(joined_stage.text)
+        folded[index] = squashed.text
+        composed = _compose(_compose(spans.get(index), joined_stage.spans), squashed.spans)
+        if composed is not None:
+            spans[index] = composed
+        if marks:
+            elongated[index] = marks
+    return NormalizedBatch(list(texts), folded, spans, elongated)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import re2
 
-from modops.text.normalize import Normalized
+from modops.text.normalize import Normalized, NormalizedBatch
+from modops.text.prefilter import JoinedSkeleton, Prefilter
 from modops.text.terms import Term, TermMatch, TermMatcher
 
 __all__ = [
@@ -104,6 +105,10 @@ class _Rules:
     matcher: TermMatcher
     patterns: tuple[tuple[str, re2._Regexp], ...]
 
+    @property
+    def sources(self) -> list[str]:
+        return [pattern.pattern for _, pattern in self.patterns]
+
     @classmethod
     def build(cls, entries: Sequence[str], category: str) -> _Rules:
         if len(entries) > MAX_ENTRIES:
@@ -125,6 +130,24 @@ class _Rules:
                 terms.append(Term(entry, category, 1))
         return cls(TermMatcher(terms), tuple(patterns))
 
+    def find_batch(
+        self, batch: NormalizedBatch, joined: JoinedSkeleton, category: str, prefilter: Prefilter | None
+    ) -> dict[int, list[TermMatch]]:
+        """:meth:`find` for every text of ``batch``; patterns run only on texts ``prefilter`` flags."""
+        found = self.matcher.match_joined(batch, joined)
+        if prefilter is None:
+            return found
+        for index in sorted(prefilter.candidates(batch.texts)):
+            normalized = batch[index]
+            text = normalized.text
+            for entry, pattern in self.patterns:
+                for match in pattern.finditer(text):
+                    if match.end() == match.start():
+                        continue
+                    start, end = normalized.original_span(match.start(), match.end())
+                    found.setdefault(index, []).append(TermMatch(entry, category, 1, start, end))
+        return found
+
     def find(self, normalized: Normalized, category: str) -> list[TermMatch]:
         found = self.matcher.match(normalized)
         text = normalized.text
@@ -145,6 +168,17 @@ class ChannelTerms:
         self.permitted_entries = tuple(permitted)
         self._blocked = _Rules.build(self.blocked_entries, BLOCKED)
         self._permitted = _Rules.build(self.permitted_entries, PERMITTED)
+        # Pre-filters running each side's patterns once over a whole batch.
+        self._blocked_scan = Prefilter((), (), self._blocked.sources) if self._blocked.patterns else None
+        self._permitted_scan = Prefilter((), (), self._permitted.sources) if self._permitted.patterns else None
+
+    def blocked_keys(self) -> tuple[str, ...]:
+        """Skeleton keys of the plain blocked terms (for a combined pre-filter)."""
+        return self._blocked.matcher.keys
+
+    def blocked_sources(self) -> list[str]:
+        """RE2 sources of the wildcard and regex blocked entries."""
+        return self._blocked.sources
 
     def permitted_spans(self, normalized: Normalized) -> list[tuple[int, int]]:
         """Original spans covered by a permitted term."""
@@ -166,3 +200,28 @@ class ChannelTerms:
             return []
         hits.sort(key=lambda m: (m.start, -m.end))
         return self.suppress(hits, normalized)
+
+    def check_batch(
+        self, batch: NormalizedBatch, joined: JoinedSkeleton, hits: dict[int, list[TermMatch]]
+    ) -> dict[int, list[TermMatch]]:
+        """Batch form of :meth:`check` and :meth:`suppress` together.
+
+        Drops from ``hits`` (default-list hits, changed in place) those covered by a
+        permitted term, and returns the blocked-term hits per text, as :meth:`check`.
+        """
+        blocked: dict[int, list[TermMatch]] = {}
+        if self.blocked_entries:
+            blocked = self._blocked.find_batch(batch, joined, BLOCKED, self._blocked_scan)
+            for found in blocked.values():
+                found.sort(key=lambda m: (m.start, -m.end))
+        if self.permitted_entries and (hits or blocked):
+            permitted = self._permitted.find_batch(batch, joined, PERMITTED, self._permitted_scan)
+            for group in (hits, blocked):
+                for index in [i for i in group if i in permitted]:
+                    spans = [(m.start, m.end) for m in permitted[index]]
+                    kept = [m for m in group[index] if not any(s <= m.start and m.end <= e for s, e in spans)]
+                    if kept:
+                        group[index] = kept
+                    else:
+                        del group[index]
+        return blocked

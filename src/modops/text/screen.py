@@ -18,13 +18,17 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import numpy as np
+
 from modops.text.automod import AutoModCategory, AutoModSettings
-from modops.text.classify import Classifier, LinearCalibration, get_classifier
-from modops.text.normalize import MAX_CHARS, Normalized, normalize, truncate
+from modops.text.channels import DEFAULT_CHANNEL, ChannelConfig
+from modops.text.classify import DEFAULT_CLASSIFIER, Classifier, LinearCalibration, get_classifier
+from modops.text.normalize import MAX_CHARS, normalize_batch, truncate
 from modops.text.patterns import BLOCKED, ChannelTerms
+from modops.text.prefilter import JoinedSkeleton
 from modops.text.terms import TermMatch, TermMatcher, default_terms
 
-__all__ = ["LineError", "Message", "Outcome", "Screener", "Verdict", "screen_jsonl"]
+__all__ = ["LEXICON_FEATURES", "LineError", "Message", "Outcome", "Screener", "Verdict", "screen_jsonl"]
 
 CLASSIFIER_THRESHOLDS = {0: 2.0, 1: 0.97, 2: 0.9, 3: 0.8, 4: 0.65}
 _SEVERITY = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.4}
@@ -73,17 +77,19 @@ class Verdict:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
-def lexicon_features(hits: Sequence[TermMatch]) -> tuple[float, float, float]:
-    """(severe non-swearing hit, mild non-swearing hit, swearing hit) as 0/1 features."""
-    severe = mild = swear = 0.0
+_CATEGORY_INDEX = {c.value: i for i, c in enumerate(AutoModCategory)}
+#: names of :func:`lexicon_features`' columns, after the classifier logit in the calibration
+LEXICON_FEATURES = tuple(f"{c.value}_term" for c in AutoModCategory)
+
+
+def lexicon_features(hits: Sequence[TermMatch]) -> list[float]:
+    """One 0/1 feature per AutoMod category: whether a listed term of it occurs."""
+    features = [0.0] * len(_CATEGORY_INDEX)
     for hit in hits:
-        if hit.category == _SWEARING:
-            swear = 1.0
-        elif hit.level <= 2:
-            severe = 1.0
-        else:
-            mild = 1.0
-    return severe, mild, swear
+        column = _CATEGORY_INDEX.get(hit.category)
+        if column is not None:
+            features[column] = 1.0
+    return features
 
 
 _DEFAULT_MATCHER: TermMatcher | None = None
@@ -97,6 +103,13 @@ def default_matcher() -> TermMatcher:
 
 
 class Screener:
+    """Screens batches of messages for one channel's settings.
+
+    The batch is pre-filtered as a whole (:mod:`modops.text.prefilter`): messages no
+    term or pattern can touch skip the matchers and get their verdict from the
+    classifier score alone, which is most of the traffic.
+    """
+
     def __init__(
         self,
         settings: AutoModSettings,
@@ -109,7 +122,7 @@ class Screener:
     ) -> None:
         self.settings = settings
         self.channel_terms = channel_terms
-        self.classifier = classifier if classifier is not None else get_classifier("profanity-check")
+        self.classifier = classifier if classifier is not None else get_classifier(DEFAULT_CLASSIFIER)
         self.matcher = matcher if matcher is not None else default_matcher()
         self.calibration = calibration if calibration is not None else LinearCalibration.load()
         self.max_chars = max_chars
@@ -118,29 +131,79 @@ class Screener:
             settings.level(AutoModCategory.BULLYING),
         )
         self.classifier_threshold = CLASSIFIER_THRESHOLDS[hostility]
+        self._levels = {c.value: settings.level(c) for c in AutoModCategory}
 
     def screen_texts(self, texts: Sequence[str]) -> list[Verdict]:
         return self.screen_batch([Message(str(i), t) for i, t in enumerate(texts)])
 
     def screen_batch(self, messages: Sequence[Message]) -> list[Verdict]:
-        prepared: list[tuple[Normalized, str | None]] = []
-        for message in messages:
-            text, cut = truncate(message.text, self.max_chars)
-            prepared.append((normalize(text), cut))
-        scores = self.classifier.predict_proba([n.text for n, _ in prepared])
-        return [
-            self._verdict(message, normalized, cut, score)
-            for message, (normalized, cut), score in zip(messages, prepared, scores, strict=True)
-        ]
-
-    def _verdict(self, message: Message, normalized: Normalized, cut: str | None, score: float) -> Verdict:
-        hits = self.matcher.match(normalized)
-        blocked: list[TermMatch] = []
+        if not messages:
+            return []
+        limit = self.max_chars
+        texts = [m.text for m in messages]
+        cuts: dict[int, str] = {}
+        for index, text in enumerate(texts):
+            if len(text) > limit:
+                texts[index], cut = truncate(text, limit)
+                if cut:
+                    cuts[index] = cut
+        batch = normalize_batch(texts)
+        folded = batch.texts
+        joined = JoinedSkeleton(folded, batch.elongated_map())
+        hits = self.matcher.match_joined(batch, joined)
+        blocked: dict[int, list[TermMatch]] = {}
         if self.channel_terms is not None:
-            hits = self.channel_terms.suppress(hits, normalized) if hits else hits
-            blocked = self.channel_terms.check(normalized)
-        calibration = self.calibration
-        offensive = calibration.probability((calibration.logit(score), *lexicon_features(hits)))
+            blocked = self.channel_terms.check_batch(batch, joined, hits)
+        lexicon = np.zeros((len(messages), len(LEXICON_FEATURES)))
+        for index, found in hits.items():
+            lexicon[index] = lexicon_features(found)
+        offensive = self.offensive(folded, lexicon)
+        threshold = self.classifier_threshold
+        verdicts: list[Verdict] = []
+        allow = Outcome.ALLOW
+        for index, message in enumerate(messages):
+            score = offensive[index]
+            cut = cuts.get(index)
+            if index in hits or index in blocked:
+                verdicts.append(self._verdict(message, hits.get(index, []), blocked.get(index, []), cut, score))
+            elif score >= threshold:
+                verdicts.append(self._score_hold(message, score, [], (cut,) if cut else ()))
+            elif cut:
+                verdicts.append(Verdict(message.id, allow, score, reasons=(cut,)))
+            else:
+                verdicts.append(Verdict(message.id, allow, score))
+        return verdicts
+
+    def offensive(self, folded: Sequence[str], lexicon: np.ndarray) -> list[float]:
+        """Calibrated offensive probabilities from normalised texts and their lexicon features."""
+        scores = np.clip(np.asarray(self.classifier.predict_proba(folded), dtype=np.float64), 1e-6, 1 - 1e-6)
+        features = np.column_stack((np.log(scores / (1.0 - scores)), lexicon))
+        result: list[float] = self.calibration.probabilities(features).tolist()
+        return result
+
+    def _score_hold(
+        self,
+        message: Message,
+        offensive: float,
+        others: list[TermMatch],
+        reasons: tuple[str, ...],
+        categories: dict[str, float] | None = None,
+    ) -> Verdict:
+        category = min(others, key=lambda h: h.level).category if others else AutoModCategory.BULLYING.value
+        return Verdict(
+            message.id,
+            Outcome.HOLD,
+            offensive,
+            category,
+            self._levels.get(category, 0),
+            tuple((h.start, h.end) for h in others),
+            (*reasons, f"classifier score {offensive:.2f} >= {self.classifier_threshold:.2f}"),
+            categories if categories is not None else {},
+        )
+
+    def _verdict(
+        self, message: Message, hits: list[TermMatch], blocked: list[TermMatch], cut: str | None, offensive: float
+    ) -> Verdict:
         reasons: list[str] = [cut] if cut else []
         categories: dict[str, float] = {}
         for hit in hits:
@@ -161,7 +224,8 @@ class Screener:
                 categories,
             )
         settings = self.settings
-        caught = [h for h in hits if settings.catches(h.category, h.level)]
+        levels = self._levels
+        caught = [h for h in hits if levels.get(h.category, 0) > 0 and h.level <= levels.get(h.category, 0)]
         if caught:
             worst = min(caught, key=lambda h: (h.level, h.start))
             reasons.extend(f"{h.category} term at level {h.level}" for h in caught)
@@ -180,28 +244,8 @@ class Screener:
             only_swearing and settings.level(AutoModCategory.SWEARING) == 0
         ):
             others = [h for h in hits if h.category != _SWEARING]
-            category = min(others, key=lambda h: h.level).category if others else AutoModCategory.BULLYING.value
-            reasons.append(f"classifier score {offensive:.2f} >= {self.classifier_threshold:.2f}")
-            return Verdict(
-                message.id,
-                Outcome.HOLD,
-                offensive,
-                category,
-                settings.level(category),
-                tuple((h.start, h.end) for h in others),
-                tuple(reasons),
-                categories,
-            )
-        return Verdict(
-            message.id,
-            Outcome.ALLOW,
-            offensive,
-            None,
-            0,
-            (),
-            tuple(reasons),
-            categories,
-        )
+            return self._score_hold(message, offensive, others, tuple(reasons), categories)
+        return Verdict(message.id, Outcome.ALLOW, offensive, None, 0, (), tuple(reasons), categories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,46 +277,70 @@ def _parse(line: str, number: int) -> Message | LineError:
     return Message(str(ident), text, channel, None if user is None else str(user))
 
 
+def _config_parts(config: ChannelTerms | ChannelConfig | None) -> tuple[AutoModSettings | None, ChannelTerms | None]:
+    if config is None:
+        return None, None
+    if isinstance(config, ChannelTerms):
+        return None, config
+    return config.settings, config.terms
+
+
 def screen_jsonl(
-    in_lines: Iterable[str],
+    in_lines: Iterable[str | bytes],
     level: int | AutoModSettings = 3,
-    channel_config: Mapping[str, ChannelTerms] | None = None,
+    channel_config: Mapping[str, ChannelTerms | ChannelConfig] | None = None,
     *,
     batch_size: int = 1024,
     classifier: Classifier | None = None,
 ) -> Iterator[str | LineError]:
     """Screen ``{"id","text","channel"?,"user"?}`` lines; yield verdict lines or errors, in order.
 
-    Memory stays bounded by ``batch_size`` whatever the input length.
+    ``channel_config`` maps a channel to its settings; the key ``"*"`` applies to
+    channels not listed and to messages without one. Lines given as bytes are
+    decoded here, so invalid UTF-8 is reported for its line. Memory stays bounded
+    by ``batch_size`` whatever the input length.
     """
     settings = level if isinstance(level, AutoModSettings) else AutoModSettings.overall(level)
-    shared = classifier if classifier is not None else get_classifier("profanity-check")
+    shared = classifier if classifier is not None else get_classifier(DEFAULT_CLASSIFIER)
     screeners: dict[str | None, Screener] = {}
+    configs = channel_config or {}
 
     def screener_for(channel: str | None) -> Screener:
         screener = screeners.get(channel)
         if screener is None:
-            terms = channel_config.get(channel) if channel_config and channel is not None else None
-            screener = screeners[channel] = Screener(settings, terms, shared)
+            config = configs.get(channel) if channel is not None else None
+            if config is None:
+                config = configs.get(DEFAULT_CHANNEL)
+            own_settings, terms = _config_parts(config)
+            screener = screeners[channel] = Screener(own_settings or settings, terms, shared)
         return screener
 
     pending: list[Message | LineError] = []
 
     def flush() -> Iterator[str | LineError]:
-        messages = [p for p in pending if isinstance(p, Message)]
-        by_channel: dict[str | None, list[Message]] = {}
-        for message in messages:
-            by_channel.setdefault(message.channel, []).append(message)
-        verdicts: dict[int, Verdict] = {}
-        for channel, group in by_channel.items():
-            for message, verdict in zip(group, screener_for(channel).screen_batch(group), strict=True):
-                verdicts[id(message)] = verdict
-        for item in pending:
-            yield item if isinstance(item, LineError) else verdicts[id(item)].to_json()
+        by_channel: dict[str | None, list[int]] = {}
+        for position, item in enumerate(pending):
+            if isinstance(item, Message):
+                by_channel.setdefault(item.channel, []).append(position)
+        out: list[str | LineError | None] = [p if isinstance(p, LineError) else None for p in pending]
+        for channel, positions in by_channel.items():
+            group = [pending[p] for p in positions]
+            verdicts = screener_for(channel).screen_batch(group)  # type: ignore[arg-type]
+            for position, verdict in zip(positions, verdicts, strict=True):
+                out[position] = verdict.to_json()
         pending.clear()
+        for result in out:
+            assert result is not None
+            yield result
 
     valid = 0
     for number, raw in enumerate(in_lines, start=1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                pending.append(LineError(number, f"invalid UTF-8 at byte {exc.start}"))
+                continue
         line = raw.strip()
         if not line:
             continue

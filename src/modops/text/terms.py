@@ -19,7 +19,8 @@ from importlib import resources
 
 import ahocorasick
 
-from modops.text.normalize import Normalized, Skeleton, normalize
+from modops.text.normalize import Normalized, NormalizedBatch, Skeleton, normalize
+from modops.text.prefilter import JoinedSkeleton
 
 __all__ = ["Term", "TermMatch", "TermMatcher", "default_terms", "load_terms"]
 
@@ -80,6 +81,8 @@ class TermMatcher:
             keyed.setdefault(key, []).append(_Entry(term, runs, open_start, open_end))
         for key, entries in keyed.items():
             self._automaton.add_word(key, (len(key), tuple(entries)))
+        #: skeleton keys, for building a combined pre-filter over many matchers
+        self.keys: tuple[str, ...] = tuple(keyed)
         self._size = sum(len(v) for v in keyed.values())
         if self._size:
             self._automaton.make_automaton()
@@ -121,9 +124,66 @@ class TermMatcher:
         found.sort(key=lambda m: (m.start, -m.end))
         return found
 
+    def match_joined(self, batch: NormalizedBatch, joined: JoinedSkeleton) -> dict[int, list[TermMatch]]:
+        """:meth:`match` for every text of ``batch`` at once: text index -> its hits, texts with none left out.
+
+        One automaton pass over the batch's joined skeleton; the separator is not a
+        word character, so word boundaries at a text's edges behave as on the text alone.
+        """
+        found: dict[int, list[TermMatch]] = {}
+        if not self._size:
+            return found
+        text = joined.text
+        length = len(text)
+        runs = joined.runs
+        position = joined.position
+        owner_of = joined.owner
+        offsets = joined.offsets
+        mapped = batch.mapped
+        for last, (size, entries) in self._automaton.iter(text):
+            start = last - size + 1
+            end = last + 1
+            left_ok = start == 0 or not text[start - 1].isalnum()
+            right_ok = end == length or not text[end].isalnum()
+            for entry in entries:
+                if not (left_ok or entry.open_start) or not (right_ok or entry.open_end):
+                    continue
+                term_runs = entry.runs
+                if runs[start : start + len(term_runs)] != term_runs and not _runs_fit(entry, runs, start):
+                    continue
+                owner = owner_of(start)
+                offset = offsets[owner]
+                if owner in mapped:
+                    orig_start, orig_end = batch.original_span(owner, position[start] - offset, position[end] - offset)
+                else:
+                    orig_start, orig_end = position[start] - offset, position[end] - offset
+                term = entry.term
+                found.setdefault(owner, []).append(
+                    TermMatch(term.text, term.category, term.level, orig_start, orig_end)
+                )
+        for hits in found.values():
+            if len(hits) > 1:
+                hits.sort(key=lambda m: (m.start, -m.end))
+        return found
+
+
+def _runs_fit(entry: _Entry, runs: bytes, start: int) -> bool:
+    """The slow path of :func:`_runs_agree` over a batch's run table."""
+    last = len(entry.runs) - 1
+    for offset, wanted in enumerate(entry.runs):
+        got = runs[start + offset]
+        if got == wanted or got == 3:
+            continue
+        if got > wanted and ((offset == last and entry.open_end) or (offset == 0 and entry.open_start)):
+            continue
+        return False
+    return True
+
 
 def _runs_agree(entry: _Entry, skeleton: Skeleton, start: int) -> bool:
     term_runs = entry.runs
+    if skeleton.runs(start, start + len(term_runs)) == term_runs:
+        return True
     last = len(term_runs) - 1
     for offset, wanted in enumerate(term_runs):
         got = skeleton.run(start + offset)

@@ -66,6 +66,7 @@ def test_cascade_sends_only_uncertain_share_to_heavy() -> None:
 
 def test_shipped_calibration_is_monotonic_in_score() -> None:
     calibration = LinearCalibration.load()
-    low = calibration.probability((calibration.logit(0.1), 0.0, 0.0, 0.0))
-    high = calibration.probability((calibration.logit(0.9), 0.0, 0.0, 0.0))
+    terms = (0.0,) * (len(calibration.feature_names) - 1)
+    low = calibration.probability((calibration.logit(0.1), *terms))
+    high = calibration.probability((calibration.logit(0.9), *terms))
     assert 0.0 < low < high < 1.0
