@@ -93,3 +93,33 @@ def receiver() -> Iterator[Receiver]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    """Skip on SQLite: the test proves PostgreSQL row-locking behaviour."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks with SKIP LOCKED)")
+
+
+@pytest.fixture
+def staff_api(db: None) -> Any:
+    """Make a staff member and an API client whose moderation token is bound to them."""
+
+    def make(username: str, clearance: int = 1, **profile: Any) -> tuple[StaffProfile, Api]:
+        staff = StaffFactory(user__username=username, clearance=clearance, **profile)
+        return staff, Api(token_for(["moderation"], staff.user, name=f"console-{username}"))
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Process caches must not carry rows across tests that roll back."""
+    from modops.caching import clear_all
+
+    clear_all()
+    yield
+    clear_all()

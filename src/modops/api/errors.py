@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 
 def field_error(api: NinjaAPI, request: HttpRequest, field: str, message: str, status: int = 422) -> HttpResponse:
-    loc = ["body", *field.split(".")]
+    # A field is in the body unless named with its place first ("query.subject").
+    parts = field.split(".")
+    loc = parts if parts[0] in {"query", "path", "header"} else ["body", *parts]
     return api.create_response(
         request, {"detail": [{"loc": loc, "msg": message, "type": "value_error"}]}, status=status
     )
 
 
+def _public_error(error: dict[str, Any]) -> dict[str, Any]:
+    # Ninja puts the handler's argument name in the location (``body.payload.subject.kind``);
+    # clients know the document, not our argument names.
+    loc = list(error.get("loc", ()))
+    if len(loc) > 1 and loc[0] == "body" and loc[1] == "payload":
+        loc = ["body", *loc[2:]]
+    return {**error, "loc": loc}
+
+
 def install(api: NinjaAPI) -> None:
+    from ninja.errors import ValidationError
+
     from modops.accounts.permissions import PermissionDenied
     from modops.intake.services import IdempotencyMismatch
     from modops.policies.services import UnknownPolicy
     from modops.review.services.errors import Conflict, Invalid, NotFound
+
+    @api.exception_handler(ValidationError)
+    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return api.create_response(request, {"detail": [_public_error(e) for e in exc.errors]}, status=422)
 
     @api.exception_handler(UnknownPolicy)
     def unknown_policy(request: HttpRequest, exc: UnknownPolicy) -> HttpResponse:

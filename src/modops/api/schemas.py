@@ -23,7 +23,7 @@ class SubjectIn(Schema):
     stream_id: ExternalId | None = None
     live: bool | None = None
     viewers: int | None = Field(default=None, ge=0, le=100_000_000)
-    followers: int | None = Field(default=None, ge=0, le=10_000_000_000)
+    followers: int | None = Field(default=None, ge=0, le=2_147_483_647)  # the column is a 32-bit integer
     started_at: datetime | None = None
     text: str | None = Field(default=None, max_length=20_000)
     language: Language | None = None

@@ -17,11 +17,14 @@ errors.install(api)
 
 def _mount() -> None:
     from modops.audit.api import router as events
+    from modops.childsafety.api import router as childsafety
+    from modops.hashbanks.api import router as media
     from modops.intake.api import router as intake
     from modops.review.api import router as review
+    from modops.screening.api import router as screening
     from modops.subjects.api import router as subjects
 
-    for router in (intake, review, subjects, events):
+    for router in (intake, review, subjects, events, media, childsafety, screening):
         api.add_router("", router)
 
 

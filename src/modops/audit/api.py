@@ -40,7 +40,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilter]):  # type: ign
     """The moderation events about one subject, oldest first."""
     kind, sep, external_id = filters.subject.partition(":")
     if not sep or kind not in SUBJECT_KINDS or not external_id:
-        raise Invalid("subject", "expected kind:external_id with kind one of " + ", ".join(SUBJECT_KINDS))
+        raise Invalid("query.subject", "expected kind:external_id with kind one of " + ", ".join(SUBJECT_KINDS))
     return [
         {
             "seq": e.seq,

@@ -13,12 +13,14 @@ from modops.api.auth import actor_of, intake_auth, token_of
 from modops.api.schemas import ErrorOut, ExternalId, Language, SubjectIn
 from modops.intake.models import ReportSource
 from modops.intake.services import (
+    MAX_BATCH,
     DetectionInput,
     ReportInput,
     idempotent,
     request_digest,
     submit_detection,
     submit_report,
+    submit_reports,
 )
 
 router = Router(tags=["intake"], auth=intake_auth)
@@ -37,6 +39,14 @@ class ReportIn(Schema):
 class ReportAccepted(Schema):
     report_id: str
     review_item_id: str
+
+
+class ReportBatchIn(Schema):
+    reports: list[ReportIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReportBatchAccepted(Schema):
+    results: list[ReportAccepted]
 
 
 class DetectionIn(Schema):
@@ -60,15 +70,7 @@ IdempotencyKey: Any = Header(default=None, alias="Idempotency-Key", max_length=2
 @router.post("/reports", response={202: ReportAccepted, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
 def create_report(request: HttpRequest, payload: ReportIn, idempotency_key: str | None = IdempotencyKey):  # type: ignore[no-untyped-def]
     """A person's report on a subject. Repeats with the same ``Idempotency-Key`` return the first response."""
-    data = ReportInput(
-        subject=payload.subject.to_ref(),
-        policy_code=payload.policy,
-        reporter_id=payload.reporter_id,
-        text=payload.text,
-        language=payload.language.lower(),
-        source=ReportSource(payload.source),
-        reporter_trust=payload.reporter_trust,
-    )
+    data = _report_input(payload)
     actor = actor_of(request)
     return Status(
         *idempotent(
@@ -77,6 +79,34 @@ def create_report(request: HttpRequest, payload: ReportIn, idempotency_key: str 
             idempotency_key,
             request_digest(request.body),
             lambda: submit_report(data, actor),
+        )
+    )
+
+
+def _report_input(payload: ReportIn) -> ReportInput:
+    return ReportInput(
+        subject=payload.subject.to_ref(),
+        policy_code=payload.policy,
+        reporter_id=payload.reporter_id,
+        text=payload.text,
+        language=payload.language.lower(),
+        source=ReportSource(payload.source),
+        reporter_trust=payload.reporter_trust,
+    )
+
+
+@router.post("/reports/batch", response={202: ReportBatchAccepted, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
+def create_reports(request: HttpRequest, payload: ReportBatchIn, idempotency_key: str | None = IdempotencyKey):  # type: ignore[no-untyped-def]
+    """Up to 500 reports in one call, accepted together or refused together (the bad one is named)."""
+    batch = [_report_input(r) for r in payload.reports]
+    actor = actor_of(request)
+    return Status(
+        *idempotent(
+            token_of(request),
+            "reports:batch",
+            idempotency_key,
+            request_digest(request.body),
+            lambda: {"results": submit_reports(batch, actor)},
         )
     )
 

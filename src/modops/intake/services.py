@@ -14,10 +14,13 @@ from django.utils import timezone
 
 from modops.accounts.models import ApiToken
 from modops.audit.services import NewEvent, record
+from modops.dbretry import retrying
 from modops.intake.models import Detection, IdempotencyRecord, Report, ReportSource
 from modops.policies.models import Policy
-from modops.policies.services import get_policy
+from modops.policies.services import UnknownPolicy, get_policy
 from modops.review.services import Signal, attach_signal, recompute_for_subject
+from modops.review.services.errors import Invalid
+from modops.subjects.kinds import SubjectKind
 from modops.subjects.services import SubjectRef, upsert
 
 #: Detections below this score are recorded but open no review item.
@@ -51,7 +54,44 @@ class DetectionInput:
 def _subject_events(upserted_subject: Any, live_changed: bool, actor: str) -> list[NewEvent]:
     if not live_changed:
         return []
+    # A chat message or clip can carry its stream's new live state: recompute the whole stream
+    # (its own items and everything reported inside it), which includes this subject.
+    if upserted_subject.kind != SubjectKind.STREAM and upserted_subject.stream_id:
+        return recompute_for_subject(upserted_subject.stream, actor)
     return recompute_for_subject(upserted_subject, actor)
+
+
+def _take_report(data: ReportInput, policy: Policy, actor: str, now: datetime) -> tuple[dict[str, Any], list[NewEvent]]:
+    upserted = upsert(data.subject)
+    subject = upserted.subject
+    events = _subject_events(subject, upserted.live_changed, actor)
+    language = data.language or data.subject.language or ""
+    item, item_events = attach_signal(
+        subject, policy, Signal(is_report=True, confidence=data.reporter_trust, language=language, at=now), actor
+    )
+    report = Report.objects.create(
+        subject=subject,
+        policy=policy,
+        review_item=item,
+        reporter_id=data.reporter_id,
+        source=data.source.value,
+        reporter_trust=data.reporter_trust,
+        text=data.text,
+        language=language,
+        received_at=now,
+    )
+    events.extend(item_events)
+    events.append(
+        NewEvent(
+            actor=actor,
+            verb="report.received",
+            subject_kind=subject.kind,
+            subject_external_id=subject.external_id,
+            review_item_id=item.id,
+            after={"report_id": str(report.id), "policy": policy.code, "reporter_id": data.reporter_id},
+        )
+    )
+    return {"report_id": str(report.id), "review_item_id": str(item.id)}, events
 
 
 def submit_report(data: ReportInput, actor: str) -> dict[str, Any]:
@@ -59,37 +99,45 @@ def submit_report(data: ReportInput, actor: str) -> dict[str, Any]:
     policy = get_policy(data.policy_code)
     now = data.at or timezone.now()
     with transaction.atomic():
-        upserted = upsert(data.subject)
-        subject = upserted.subject
-        events = _subject_events(subject, upserted.live_changed, actor)
-        language = data.language or data.subject.language or ""
-        item, item_events = attach_signal(
-            subject, policy, Signal(is_report=True, confidence=data.reporter_trust, language=language, at=now), actor
-        )
-        report = Report.objects.create(
-            subject=subject,
-            policy=policy,
-            review_item=item,
-            reporter_id=data.reporter_id,
-            source=data.source.value,
-            reporter_trust=data.reporter_trust,
-            text=data.text,
-            language=language,
-            received_at=now,
-        )
-        events.extend(item_events)
-        events.append(
-            NewEvent(
-                actor=actor,
-                verb="report.received",
-                subject_kind=subject.kind,
-                subject_external_id=subject.external_id,
-                review_item_id=item.id,
-                after={"report_id": str(report.id), "policy": policy.code, "reporter_id": data.reporter_id},
-            )
-        )
+        body, events = _take_report(data, policy, actor, now)
         record(events, at=now)
-    return {"report_id": str(report.id), "review_item_id": str(item.id)}
+    return body
+
+
+#: Most reports a batch may carry.
+MAX_BATCH = 500
+
+
+def submit_reports(batch: list[ReportInput], actor: str) -> list[dict[str, Any]]:
+    """Record a batch of reports in one transaction: all are accepted, or none (a bad one is named).
+
+    One transaction and one append to the event log for the whole batch: the way for a platform to
+    send a flood of reports cheaply.
+    """
+    if not 1 <= len(batch) <= MAX_BATCH:
+        raise Invalid("reports", f"send 1 to {MAX_BATCH} reports per batch")
+    policies = []
+    for i, data in enumerate(batch):
+        try:
+            policies.append(get_policy(data.policy_code))
+        except UnknownPolicy:
+            raise Invalid(f"reports.{i}.policy", f"unknown policy {data.policy_code!r}") from None
+    now = timezone.now()
+    # Take rows in one global order so concurrent batches queue behind each other instead of deadlocking.
+    order = sorted(range(len(batch)), key=lambda i: _lock_key(batch[i]))
+    bodies: list[dict[str, Any]] = [{} for _ in batch]
+    events: list[NewEvent] = []
+    with transaction.atomic():
+        for i in order:
+            bodies[i], taken = _take_report(batch[i], policies[i], actor, now)
+            events.extend(taken)
+        record(events, at=now)
+    return bodies
+
+
+def _lock_key(data: ReportInput) -> tuple[str, ...]:
+    s = data.subject
+    return (s.account_id or "", s.channel_id or "", s.stream_id or "", s.kind.value, s.id, data.policy_code)
 
 
 def submit_detection(data: DetectionInput, actor: str) -> dict[str, Any]:
@@ -156,7 +204,7 @@ def idempotent(
     concurrent first attempts race on the unique key and the loser returns the winner's response.
     """
     if not key:
-        return status, work()
+        return status, retrying(work)
 
     def stored() -> tuple[int, dict[str, Any]] | None:
         found = IdempotencyRecord.objects.filter(token=token, endpoint=endpoint, key=key).first()
@@ -169,12 +217,17 @@ def idempotent(
     previous = stored()
     if previous is not None:
         return previous
-    try:
+
+    def once() -> dict[str, Any]:
         with transaction.atomic():
             body = work()
             IdempotencyRecord.objects.create(
                 token=token, endpoint=endpoint, key=key, request_digest=digest, status_code=status, body=body
             )
+        return body
+
+    try:
+        body = retrying(once)
     except IntegrityError:
         previous = stored()
         if previous is None:

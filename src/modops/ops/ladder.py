@@ -52,16 +52,19 @@ class Step:
 
 def parse_ladder(raw: list[dict[str, object]]) -> list[Step]:
     """Validate a ladder as stored in configuration (a JSON list of steps)."""
-    if not raw:
-        raise ValueError("a ladder needs at least one step")
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("a ladder is a list of at least one step")
     steps = []
     for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise ValueError(f"step {i}: expected an object with a type")
         try:
             kind = ActionType(str(entry["type"]))
         except (KeyError, ValueError) as exc:
             raise ValueError(f"step {i}: unknown or missing type") from exc
         duration = entry.get("duration_seconds")
-        if duration is not None and not isinstance(duration, int):
+        # bool is an int subclass; JSON true is not a duration.
+        if duration is not None and (not isinstance(duration, int) or isinstance(duration, bool)):
             raise ValueError(f"step {i}: duration_seconds must be an integer")
         try:
             steps.append(Step(kind, duration))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modops.caching import TtlCache
 from modops.policies.models import Policy
 
 
@@ -9,8 +10,11 @@ class UnknownPolicy(LookupError):
     pass
 
 
+_policies: TtlCache[str, Policy | None] = TtlCache("policies", 10.0, invalidate_on=(Policy,))
+
+
 def get_policy(code: str) -> Policy:
-    try:
-        return Policy.objects.get(code=code, active=True)
-    except Policy.DoesNotExist:
-        raise UnknownPolicy(code) from None
+    policy = _policies.get(code, lambda: Policy.objects.filter(code=code, active=True).first())
+    if policy is None:
+        raise UnknownPolicy(code)
+    return policy

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from modops.audit.services import require_transaction
@@ -37,15 +38,35 @@ class Upserted:
     live_changed: bool
 
 
-def _get_or_create(kind: SubjectKind, external_id: str) -> Subject:
+def _get_or_create(kind: SubjectKind, external_id: str, known: dict[tuple[str, str], Subject]) -> Subject:
+    found = known.get((kind.value, external_id))
+    if found is not None:
+        return found
     subject, _ = Subject.objects.get_or_create(kind=kind.value, external_id=external_id)
+    known[(kind.value, external_id)] = subject
     return subject
+
+
+def _prefetch(ref: SubjectRef) -> dict[tuple[str, str], Subject]:
+    """The subject and the account, channel and stream it mentions, in one query."""
+    wanted = [(ref.kind.value, ref.id)]
+    if ref.account_id:
+        wanted.append((SubjectKind.ACCOUNT.value, ref.account_id))
+    if ref.channel_id:
+        wanted.append((SubjectKind.CHANNEL.value, ref.channel_id))
+    if ref.stream_id:
+        wanted.append((SubjectKind.STREAM.value, ref.stream_id))
+    condition = Q()
+    for kind, external_id in wanted:
+        condition |= Q(kind=kind, external_id=external_id)
+    return {(s.kind, s.external_id): s for s in Subject.objects.filter(condition)}
 
 
 def upsert(ref: SubjectRef) -> Upserted:
     """Create the subject or bring its context up to date; return whether its live state changed."""
     require_transaction()
-    subject = _get_or_create(ref.kind, ref.id)
+    known = _prefetch(ref)
+    subject = _get_or_create(ref.kind, ref.id, known)
     changed: list[str] = []
     stream_live_changed = False
 
@@ -55,17 +76,18 @@ def upsert(ref: SubjectRef) -> Upserted:
             changed.append(field)
 
     if ref.account_id and ref.kind != SubjectKind.ACCOUNT:
-        account = _get_or_create(SubjectKind.ACCOUNT, ref.account_id)
+        account = _get_or_create(SubjectKind.ACCOUNT, ref.account_id, known)
         if ref.account_created_at and account.platform_created_at != ref.account_created_at:
             account.platform_created_at = ref.account_created_at
             account.save(update_fields=["platform_created_at", "updated_at"])
         put("account_id", account.pk)
+        subject.account = account  # keeps the related object cached for account_of()
     if ref.kind == SubjectKind.ACCOUNT:
         put("platform_created_at", ref.account_created_at)
     if ref.channel_id and ref.kind != SubjectKind.CHANNEL:
-        put("channel_id", _get_or_create(SubjectKind.CHANNEL, ref.channel_id).pk)
+        put("channel_id", _get_or_create(SubjectKind.CHANNEL, ref.channel_id, known).pk)
     if ref.stream_id and ref.kind != SubjectKind.STREAM:
-        stream = _get_or_create(SubjectKind.STREAM, ref.stream_id)
+        stream = _get_or_create(SubjectKind.STREAM, ref.stream_id, known)
         if ref.live is not None and stream.live != ref.live:
             stream_live_changed = stream.live is not None
             stream.live = ref.live

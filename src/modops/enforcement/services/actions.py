@@ -35,6 +35,8 @@ class ActionRequest:
     facts: str = ""
     decision: Decision | None = None
     automated: bool = False
+    #: The channel it applies in, when the subject does not say (a channel moderator's ban of an account).
+    channel: str = ""
 
 
 @dataclass
@@ -104,7 +106,7 @@ def take_action(req: ActionRequest) -> Taken:
         type=req.step.type.value,
         duration_seconds=req.step.duration_seconds,
         automated=req.automated,
-        channel_external_id=_channel_of(req.subject, target),
+        channel_external_id=req.channel or _channel_of(req.subject, target),
         starts_at=now,
         ends_at=now + timedelta(seconds=req.step.duration_seconds) if req.step.duration_seconds else None,
     )

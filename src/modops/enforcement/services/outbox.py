@@ -18,10 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from modops.audit.services import NewEvent, record, require_transaction
+from modops.caching import TtlCache
 from modops.enforcement.adapters import DeliveryError, adapter_for
 from modops.enforcement.models import Action, Adapter, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
+_adapters: TtlCache[str, list[Adapter]] = TtlCache("adapters", 10.0, invalidate_on=(Adapter,))
 
 DELIVERY_LOCK_SECONDS = 60
 BACKOFF_BASE_SECONDS = 2.0
@@ -66,7 +68,7 @@ def enqueue(action: Action, topic: str, extra: dict[str, object]) -> list[Outbox
             idempotency_key=f"{action.id}:{topic}:{adapter.name}",
             next_attempt_at=now,
         )
-        for adapter in Adapter.objects.filter(enabled=True)
+        for adapter in _adapters.get("enabled", lambda: list(Adapter.objects.filter(enabled=True)))
     ]
     return OutboxMessage.objects.bulk_create(rows)
 
