@@ -1,4 +1,4 @@
-"""Staff, sites and API tokens."""
+"""Staff, sites, API tokens and exposure to disturbing material."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ class StaffProfile(models.Model):
     linked_account_ids = models.JSONField(
         default=list, blank=True, help_text="Platform account ids this person is linked to: never routed to them."
     )
+    media_blur_px = models.PositiveSmallIntegerField(
+        default=24, validators=[MaxValueValidator(60)], help_text="Blur applied to media until revealed."
+    )
+    media_greyscale = models.BooleanField(default=True, help_text="Show media in greyscale until revealed.")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
@@ -46,3 +50,24 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ExposureSpan(models.Model):
+    """A stretch of time one person had a sensitive (tier >= 2) item open in the console.
+
+    The console extends ``last_seen_at`` with a heartbeat while the item stays on screen; a gap
+    longer than the heartbeat tolerance starts a new span, so idle time is never counted.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    review_item_id = models.UUIDField()
+    tier = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "last_seen_at"], name="exposure_user_recent")]
+
+    @property
+    def seconds(self) -> float:
+        return (self.last_seen_at - self.started_at).total_seconds()

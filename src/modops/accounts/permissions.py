@@ -35,10 +35,20 @@ class Perm(StrEnum):
     CONFIG_EDIT_POLICIES = "config.edit_policies"
     CONFIG_EDIT_QUEUES = "config.edit_queues"
     ADMIN_TOKENS = "admin.tokens"
+    CHANNELS_MODERATE = "channels.moderate"
 
 
-_MODERATOR = {Perm.REVIEW_CLAIM, Perm.REVIEW_DECIDE, Perm.REVIEW_ESCALATE, Perm.MEDIA_REVEAL, Perm.SUBJECTS_VIEW}
-_SENIOR = _MODERATOR | {Perm.QA_REVIEW, Perm.APPEALS_DECIDE, Perm.EVENTS_VIEW}
+# Moderators see a subject's event timeline: prior decisions are part of judging it.
+_MODERATOR = {
+    Perm.REVIEW_CLAIM,
+    Perm.REVIEW_DECIDE,
+    Perm.REVIEW_ESCALATE,
+    Perm.MEDIA_REVEAL,
+    Perm.SUBJECTS_VIEW,
+    Perm.EVENTS_VIEW,
+    Perm.CHANNELS_MODERATE,
+}
+_SENIOR = _MODERATOR | {Perm.QA_REVIEW, Perm.APPEALS_DECIDE}
 _INVESTIGATOR = _MODERATOR | {Perm.CASES_MANAGE, Perm.EVENTS_VIEW, Perm.MEDIA_REVEAL_TIER3, Perm.REVIEW_VIEW_ALL}
 _LEAD = _SENIOR | {Perm.REVIEW_VIEW_ALL, Perm.INSIGHTS_VIEW, Perm.TEAM_VIEW, Perm.MEDIA_REVEAL_TIER3}
 _MANAGER = {
@@ -50,6 +60,7 @@ _MANAGER = {
     Perm.CONFIG_EDIT_QUEUES,
 }
 _LIAISON = {Perm.REVIEW_CLAIM, Perm.REVIEW_DECIDE, Perm.REVIEW_ESCALATE, Perm.SUBJECTS_VIEW, Perm.EVENTS_VIEW}
+_LIAISON |= {Perm.MEDIA_REVEAL}
 _LIAISON |= {Perm.CONFIG_EDIT_POLICIES, Perm.REVIEW_VIEW_ALL}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

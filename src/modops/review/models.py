@@ -61,6 +61,9 @@ class ReviewItem(models.Model):
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="items")
     status = models.CharField(max_length=10, choices=[(s.value, s.value) for s in ItemStatus], default=ItemStatus.OPEN)
     priority = models.FloatField(default=0)
+    priority_floor = models.FloatField(
+        default=0, help_text="Recomputed priority never drops below this (set by workflows such as child safety)."
+    )
     sla_due_at = models.DateTimeField()
     sla_breached = models.BooleanField(default=False)
     first_seen_at = models.DateTimeField()

@@ -5,17 +5,37 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
-from modops.accounts.permissions import PermissionDenied
-from modops.accounts.services import clearance_of
+from modops.accounts.permissions import Perm, PermissionDenied
+from modops.accounts.services import clearance_of, has_perm
+from modops.audit.services import NewEvent, record
 from modops.review.models import ReviewItem
 from modops.review.services.errors import NotFound
 
 
 def get_item(user: User, item_id: uuid.UUID) -> ReviewItem:
+    if not (has_perm(user, Perm.REVIEW_CLAIM) or has_perm(user, Perm.REVIEW_VIEW_ALL)):
+        raise PermissionDenied(Perm.REVIEW_VIEW_ALL.value)
     item = ReviewItem.objects.select_related("queue", "policy", "subject", "claimed_by").filter(pk=item_id).first()
     if item is None:
         raise NotFound(f"review item {item_id}")
-    if item.tier > clearance_of(user):
+    clearance = clearance_of(user)
+    if item.tier > clearance:
+        # Refusals of restricted items are audited. The request fails, so the event is
+        # committed here, before the error is raised, not left to the caller's transaction.
+        with transaction.atomic():
+            record(
+                [
+                    NewEvent(
+                        actor=f"staff:{user.get_username()}",
+                        verb="review_item.access_denied",
+                        subject_kind=item.subject.kind,
+                        subject_external_id=item.subject.external_id,
+                        review_item_id=item.id,
+                        after={"user_id": user.pk, "item_tier": item.tier, "clearance": clearance},
+                    )
+                ]
+            )
         raise PermissionDenied(f"item needs clearance {item.tier}")
     return item

@@ -6,6 +6,7 @@ Each module is one aggregate; callers import the function they need from here.
 from modops.review.services.claims import (
     ClaimResult,
     claim,
+    claim_next,
     eligible_queues,
     escalate,
     expire_leases,
@@ -26,6 +27,7 @@ __all__ = [
     "Signal",
     "attach_signal",
     "claim",
+    "claim_next",
     "decide",
     "eligible_queues",
     "escalate",

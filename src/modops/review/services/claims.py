@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from modops.accounts import exposure
 from modops.accounts.permissions import Perm, PermissionDenied
 from modops.accounts.services import clearance_of, profile_of, require
 from modops.audit.services import NewEvent, record
 from modops.review.models import ItemStatus, Queue, ReviewItem, SkipRecord
 from modops.review.services.errors import Conflict, Invalid, NotFound
+from modops.review.services.routing import queue_by_slug
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,7 @@ def _actor(user: User) -> str:
     return f"staff:{user.get_username()}"
 
 
-def _event(
-    item: ReviewItem, user: User | None, verb: str, after: dict[str, object], reason: str = ""
-) -> NewEvent:
+def _event(item: ReviewItem, user: User | None, verb: str, after: dict[str, object], reason: str = "") -> NewEvent:
     return NewEvent(
         actor=_actor(user) if user else "system:worker",
         verb=verb,
@@ -66,6 +66,9 @@ def _candidates(user: User, queue: Queue) -> object:
         qs = qs.filter(Q(language="") | Q(language__in=languages))
     if linked:
         qs = qs.exclude(account_external_id__in=linked)
+    if exposure.over_cap(user):
+        # Over the exposure cap for this shift: offer only non-sensitive work until the window clears.
+        qs = qs.filter(tier__lt=exposure.SENSITIVE_TIER)
     return qs.filter(~Exists(skipped)).order_by("-priority", "sla_due_at")
 
 
@@ -77,7 +80,7 @@ def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResu
     row is taken with ``FOR UPDATE SKIP LOCKED``; SQLite serialises writers.
     """
     require(user, Perm.REVIEW_CLAIM)
-    queue = Queue.objects.filter(slug=queue_slug).first()
+    queue = queue_by_slug(queue_slug)
     if queue is None:
         raise NotFound(f"queue {queue_slug!r}")
     if not may_work(user, queue):
@@ -106,6 +109,22 @@ def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResu
     return ClaimResult(item, lease)
 
 
+def claim_next(user: User, now: datetime | None = None) -> ClaimResult | None:
+    """Claim the highest-priority item ``user`` is eligible for across every queue they may work."""
+    require(user, Perm.REVIEW_CLAIM)
+    tops = []
+    for queue in eligible_queues(user):
+        top = _candidates(user, queue).values_list("priority", "sla_due_at").first()  # type: ignore[attr-defined]
+        if top is not None:
+            tops.append((-top[0], top[1], queue.slug))
+    for _, _, slug in sorted(tops):
+        # Someone may take the peeked item first; claim() then hands over the queue's next one.
+        result = claim(user, slug, now)
+        if result is not None:
+            return result
+    return None
+
+
 def _held_item(user: User, item_id: uuid.UUID) -> ReviewItem:
     item = (
         ReviewItem.objects.select_for_update(of=("self",))
@@ -121,6 +140,7 @@ def _held_item(user: User, item_id: uuid.UUID) -> ReviewItem:
 
 
 def renew(user: User, item_id: uuid.UUID) -> ClaimResult:
+    require(user, Perm.REVIEW_CLAIM)
     with transaction.atomic():
         item = _held_item(user, item_id)
         item.lease_expires_at = timezone.now() + timedelta(seconds=settings.MODOPS_LEASE_SECONDS)
@@ -140,6 +160,7 @@ def _reopen(item: ReviewItem) -> None:
 
 
 def release(user: User, item_id: uuid.UUID, reason: str = "") -> ReviewItem:
+    require(user, Perm.REVIEW_CLAIM)
     with transaction.atomic():
         item = _held_item(user, item_id)
         _reopen(item)
@@ -149,6 +170,7 @@ def release(user: User, item_id: uuid.UUID, reason: str = "") -> ReviewItem:
 
 def skip(user: User, item_id: uuid.UUID, reason: str = "") -> ReviewItem:
     """Release the item and never offer it to this person again."""
+    require(user, Perm.REVIEW_CLAIM)
     with transaction.atomic():
         item = _held_item(user, item_id)
         SkipRecord.objects.get_or_create(review_item=item, user=user)
@@ -162,7 +184,7 @@ def escalate(user: User, item_id: uuid.UUID, queue_slug: str, reason: str) -> Re
     require(user, Perm.REVIEW_ESCALATE)
     with transaction.atomic():
         item = _held_item(user, item_id)
-        target = Queue.objects.filter(slug=queue_slug).first()
+        target = queue_by_slug(queue_slug)
         if target is None:
             raise Invalid("queue", f"unknown queue {queue_slug!r}")
         if target.pk == item.queue_id:

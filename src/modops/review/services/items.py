@@ -31,18 +31,20 @@ class Signal:
 
 def _compute(item: ReviewItem, policy: Policy, now: datetime) -> None:
     velocity = velocity_per_minute(decayed_count(item.velocity, (now - item.last_signal_at).total_seconds()))
-    item.priority = priority(
+    computed = priority(
         PriorityInputs(
             severity=policy.severity, reach=item.reach, live=item.live, confidence=item.confidence, velocity=velocity
         )
     )
+    # A floor set by a workflow (a known-CSAM match goes to the top) must survive later signals.
+    item.priority = max(computed, item.priority_floor)
     due = sla_due_at(item.first_seen_at, policy.sla_live_seconds, policy.sla_seconds, item.live, item.sla_due_at)
     item.sla_due_at = due
 
 
 def _open_item(subject: Subject, policy: Policy) -> ReviewItem | None:
     return (
-        ReviewItem.objects.select_for_update()
+        ReviewItem.objects.select_for_update(of=("self",))
         .select_related("queue")
         .filter(subject=subject, policy=policy)
         .exclude(status=ItemStatus.CLOSED)
@@ -68,6 +70,8 @@ def attach_signal(subject: Subject, policy: Policy, signal: Signal, actor: str) 
     require_transaction()
     now = signal.at
     item = _open_item(subject, policy)
+    if item is not None:
+        item.subject, item.policy = subject, policy  # already loaded: spare the lazy look-ups
     events: list[NewEvent] = []
     live, reach = _live_and_reach(subject)
     if item is None:
@@ -97,6 +101,7 @@ def attach_signal(subject: Subject, policy: Policy, signal: Signal, actor: str) 
             item = _open_item(subject, policy)
             if item is None:
                 raise
+            item.subject, item.policy = subject, policy
         else:
             events.append(_event(item, actor, "review_item.opened", {}, _snapshot(item)))
             return item, events
@@ -104,10 +109,23 @@ def attach_signal(subject: Subject, policy: Policy, signal: Signal, actor: str) 
     _bump(item, signal, now)
     item.live, item.reach = live, reach
     _compute(item, policy, now)
-    item.save()
+    item.save(update_fields=_SIGNAL_FIELDS)
     if item.priority != before["priority"]:
         events.append(_event(item, actor, "review_item.reprioritised", before, _snapshot(item)))
     return item, events
+
+
+_SIGNAL_FIELDS = [
+    "velocity",
+    "report_count",
+    "detection_count",
+    "confidence",
+    "last_signal_at",
+    "live",
+    "reach",
+    "priority",
+    "sla_due_at",
+]
 
 
 def _bump(item: ReviewItem, signal: Signal, now: datetime) -> None:
@@ -152,7 +170,7 @@ def recompute_for_subject(subject: Subject, actor: str) -> list[NewEvent]:
     now = timezone.now()
     events = []
     items = (
-        ReviewItem.objects.select_for_update()
+        ReviewItem.objects.select_for_update(of=("self",))
         .select_related("policy", "queue", "subject")
         .filter(Q(subject=subject) | Q(subject__stream=subject))
         .exclude(status=ItemStatus.CLOSED)
@@ -171,7 +189,7 @@ def mark_sla_breaches(now: datetime | None = None, batch: int = 500) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         items = list(
-            ReviewItem.objects.select_for_update(skip_locked=True)
+            ReviewItem.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("subject", "queue")
             .filter(sla_breached=False, sla_due_at__lt=now)
             .exclude(status=ItemStatus.CLOSED)[:batch]

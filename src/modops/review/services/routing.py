@@ -1,15 +1,24 @@
-"""Routing: which queue a new item goes to."""
+"""Routing: which queue a new item goes to; cached look-ups of queue configuration."""
 
 from __future__ import annotations
 
+from modops.caching import TtlCache
 from modops.review.models import Queue, RoutingRule
 
 DEFAULT_QUEUE = "general"
 
+_queues: TtlCache[str, Queue | None] = TtlCache("queues", 10.0, invalidate_on=(Queue,))
+_rules: TtlCache[str, list[RoutingRule]] = TtlCache("routing-rules", 10.0, invalidate_on=(RoutingRule, Queue))
+
+
+def queue_by_slug(slug: str) -> Queue | None:
+    return _queues.get(slug, lambda: Queue.objects.filter(slug=slug).first())
+
 
 def route(policy_id: int, language: str, tier: int, live: bool) -> Queue:
     """The first rule (by ``order``) whose conditions all hold; the default queue otherwise."""
-    for rule in RoutingRule.objects.select_related("queue").order_by("order", "id"):
+    rules = _rules.get("all", lambda: list(RoutingRule.objects.select_related("queue").order_by("order", "id")))
+    for rule in rules:
         if rule.policy_id is not None and rule.policy_id != policy_id:
             continue
         if rule.language and rule.language != language:
@@ -19,5 +28,7 @@ def route(policy_id: int, language: str, tier: int, live: bool) -> Queue:
         if rule.live is not None and rule.live != live:
             continue
         return rule.queue
-    queue, _ = Queue.objects.get_or_create(slug=DEFAULT_QUEUE, defaults={"name": "General"})
+    queue = queue_by_slug(DEFAULT_QUEUE)
+    if queue is None:
+        queue, _ = Queue.objects.get_or_create(slug=DEFAULT_QUEUE, defaults={"name": "General"})
     return queue

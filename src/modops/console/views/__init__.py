@@ -1,0 +1,1 @@
+"""Console views: parse, call one service (which checks permission), render."""
