@@ -49,7 +49,16 @@ INSTALLED_APPS = [
     "modops.review",
     "modops.intake",
     "modops.enforcement",
+    "modops.workforce",
+    "modops.insights",
     "modops.demo",
+    "modops.mediastore",
+    "modops.screening",
+    "modops.integrations",
+    "modops.console",
+    "modops.hashbanks",
+    "modops.childsafety",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns lockouts raised during authentication into responses.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "modops.urls"
@@ -76,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "modops.console.context.console",
             ]
         },
     }
@@ -122,7 +135,64 @@ STATIC_ROOT = DATA_DIR / "static"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends after a shift's length of inactivity, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("MODOPS_SESSION_SECONDS", 9 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True  # the console reads the token from a meta tag, never the cookie
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_HSTS_SECONDS = int(os.environ.get("MODOPS_HSTS_SECONDS", 31536000))
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:queues"
+LOGOUT_REDIRECT_URL = "console:login"
+
+# Sign-in: django-axes locks a username (from one address) out after repeated failures.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("MODOPS_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("MODOPS_LOGIN_COOLOFF_HOURS", 0.25))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
+AXES_VERBOSE = False
+
+# Optional OpenID Connect single sign-on, on when MODOPS_OIDC_CLIENT_ID is set. Users are matched by
+# e-mail to existing staff accounts and never created from a sign-in.
+MODOPS_OIDC_ENABLED = bool(os.environ.get("MODOPS_OIDC_CLIENT_ID"))
+if MODOPS_OIDC_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("mozilla_django_oidc.auth.OIDCAuthenticationBackend")
+    OIDC_RP_CLIENT_ID = os.environ["MODOPS_OIDC_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ.get("MODOPS_OIDC_CLIENT_SECRET", "")
+    OIDC_RP_SIGN_ALGO = os.environ.get("MODOPS_OIDC_SIGN_ALGO", "RS256")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["MODOPS_OIDC_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["MODOPS_OIDC_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["MODOPS_OIDC_USER_ENDPOINT"]
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("MODOPS_OIDC_JWKS_ENDPOINT", "")
+    OIDC_CREATE_USER = False
+    OIDC_RP_SCOPES = "openid email"
+
+# Content-Security-Policy: everything from modops itself; no inline scripts, no CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # API: bodies over this are refused with 413 before parsing.
 MODOPS_API_MAX_BODY_BYTES = int(os.environ.get("MODOPS_API_MAX_BODY_BYTES", 256 * 1024))
@@ -130,7 +200,28 @@ MODOPS_API_MAX_BODY_BYTES = int(os.environ.get("MODOPS_API_MAX_BODY_BYTES", 256 
 MODOPS_LEASE_SECONDS = int(os.environ.get("MODOPS_LEASE_SECONDS", 600))
 # Outbox: attempts before a message is dead-lettered.
 MODOPS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MODOPS_OUTBOX_MAX_ATTEMPTS", 8))
+# Exposure to tier >= 2 material: the cap within a rolling shift window (1 hour per 8 hours).
+MODOPS_EXPOSURE_CAP_SECONDS = int(os.environ.get("MODOPS_EXPOSURE_CAP_SECONDS", 3600))
+MODOPS_EXPOSURE_WINDOW_SECONDS = int(os.environ.get("MODOPS_EXPOSURE_WINDOW_SECONDS", 8 * 3600))
+# Media matching: upload limits (checked before any decoder runs) and the optional nudity detector.
+MODOPS_MEDIA_MAX_IMAGE_BYTES = int(os.environ.get("MODOPS_MEDIA_MAX_IMAGE_BYTES", 20 * 1024 * 1024))
+MODOPS_MEDIA_MAX_VIDEO_BYTES = int(os.environ.get("MODOPS_MEDIA_MAX_VIDEO_BYTES", 200 * 1024 * 1024))
+MODOPS_MEDIA_MAX_PIXELS = int(os.environ.get("MODOPS_MEDIA_MAX_PIXELS", 50_000_000))
+MODOPS_NUDITY_DETECTION = _flag("MODOPS_NUDITY_DETECTION", False)
+# Child safety: the AES-256 evidence key (base64). Refused missing in production; DEBUG derives one.
+MODOPS_EVIDENCE_KEY = os.environ.get("MODOPS_EVIDENCE_KEY", "")
+if not DEBUG and not MODOPS_EVIDENCE_KEY:
+    raise ImproperlyConfigured("MODOPS_EVIDENCE_KEY must be set when MODOPS_DEBUG is off")
+MODOPS_EVIDENCE_RETENTION_DAYS = int(os.environ.get("MODOPS_EVIDENCE_RETENTION_DAYS", 365))
+# NCMEC CyberTipline Reporting API; submission is off until the URL is set.
+MODOPS_NCMEC_URL = os.environ.get("MODOPS_NCMEC_URL", "")
+MODOPS_NCMEC_USERNAME = os.environ.get("MODOPS_NCMEC_USERNAME", "")
+MODOPS_NCMEC_PASSWORD = os.environ.get("MODOPS_NCMEC_PASSWORD", "")
+MODOPS_NCMEC_REPORTER_EMAIL = os.environ.get("MODOPS_NCMEC_REPORTER_EMAIL", "trust-safety@example.invalid")
+MODOPS_NCMEC_ESP_SERVICE = os.environ.get("MODOPS_NCMEC_ESP_SERVICE", "modops")
 MODOPS_PUBLIC_APPEAL_URL = os.environ.get("MODOPS_PUBLIC_APPEAL_URL", "https://example.invalid/appeals")
+# /metrics: when set, scrapers must send "Authorization: Bearer <token>".
+MODOPS_METRICS_TOKEN = os.environ.get("MODOPS_METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,
@@ -138,5 +229,20 @@ LOGGING = {
     "formatters": {"json": {"()": "modops.logging.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MODOPS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "faiss.loader": {"level": "WARNING"},  # which CPU build it loaded, at every start
+    },
 }
+
+# Twitch EventSub webhook secret (10-100 characters); the receiver answers 503 without it.
+MODOPS_TWITCH_EVENTSUB_SECRET = os.environ.get("MODOPS_TWITCH_EVENTSUB_SECRET", "")
+# Chat bus: nats://host:port sends chat through NATS JetStream to `modops screen-worker` processes;
+# empty screens in-process. Stream and subject prefix are settable so deployments (and tests) can share a server.
+MODOPS_BUS_URL = os.environ.get("MODOPS_BUS_URL", "")
+MODOPS_BUS_STREAM = os.environ.get("MODOPS_BUS_STREAM", "MODOPS_CHAT")
+MODOPS_BUS_PREFIX = os.environ.get("MODOPS_BUS_PREFIX", "modops")
+# An NDJSON screening stream is read line by line, so it may be far larger than a JSON body.
+MODOPS_SCREEN_STREAM_MAX_BYTES = int(os.environ.get("MODOPS_SCREEN_STREAM_MAX_BYTES", 256 * 1024 * 1024))

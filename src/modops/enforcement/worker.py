@@ -11,7 +11,10 @@ from types import FrameType
 from django.db import close_old_connections
 
 from modops.enforcement.services import deliver_due, expire_actions, expire_strikes
+from modops.insights.heartbeat import Heartbeat
+from modops.insights.jobs import evaluate_targets_job, project_events
 from modops.review.services import expire_leases, mark_sla_breaches
+from modops.screening.services import expire_held
 
 log = logging.getLogger("modops.worker")
 
@@ -21,6 +24,9 @@ JOBS: list[tuple[str, Callable[[], int]]] = [
     ("actions", expire_actions),
     ("strikes", expire_strikes),
     ("sla", mark_sla_breaches),
+    ("held", expire_held),
+    ("projections", project_events),
+    ("targets", evaluate_targets_job),  # throttled to once a minute per process
 ]
 
 
@@ -45,9 +51,14 @@ def run_forever(interval: float = 1.0) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("worker started")
+    heartbeat = Heartbeat()
     while not stopping:
         close_old_connections()
         done = run_once()
+        try:
+            heartbeat.beat()
+        except Exception:  # a missed heartbeat must not stop deliveries
+            log.exception("heartbeat failed")
         if any(v > 0 for v in done.values()):
             log.info("worker tick", extra={"data": done})
             continue
