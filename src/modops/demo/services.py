@@ -24,6 +24,7 @@ from modops.review.models import ItemStatus, ReviewItem
 from modops.review.services import DecisionInput, decide
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.services import SubjectRef
+from modops.workforce.models import Assignment, Shift
 
 #: Reports and detections loaded per transaction.
 DEMO_BATCH = 500
@@ -119,7 +120,29 @@ def _staff(password: str) -> int:
             },
         )
         count += 1
+    _roster(sites, now=timezone.now())
     return count
+
+
+#: Each site staffs a day and an evening shift, seven days a week, in local time: follow-the-sun.
+SHIFTS = [("day", 8, 16), ("evening", 16, 24)]
+
+
+def _roster(sites: dict[str, Site], now: datetime) -> None:
+    """Shifts at every site and everyone assigned to one, so coverage and staffing views have data."""
+    start = (now - timedelta(days=35)).date()
+    for site in sites.values():
+        shifts = [
+            Shift.objects.get_or_create(
+                site=site,
+                name=name,
+                defaults={"weekdays": list(range(7)), "start_hour": begin, "end_hour": end, "shrinkage": 0.3},
+            )[0]
+            for name, begin, end in SHIFTS
+        ]
+        for i, staff in enumerate(StaffProfile.objects.filter(site=site).order_by("user__username")):
+            if not Assignment.objects.filter(staff=staff).exists():
+                Assignment.objects.create(staff=staff, shift=shifts[i % len(shifts)], starts_on=start)
 
 
 def _subject(
