@@ -196,6 +196,11 @@ CONTENT_SECURITY_POLICY = {
 
 # API: bodies over this are refused with 413 before parsing.
 MODOPS_API_MAX_BODY_BYTES = int(os.environ.get("MODOPS_API_MAX_BODY_BYTES", 256 * 1024))
+# Intake group commit: concurrent single reports in one process are committed together (threaded
+# servers); a request still gets its 202 only once its own report is committed.
+MODOPS_INTAKE_GROUP_COMMIT = _flag("MODOPS_INTAKE_GROUP_COMMIT", False)
+MODOPS_INTAKE_GROUP_MAX = int(os.environ.get("MODOPS_INTAKE_GROUP_MAX", 200))
+MODOPS_INTAKE_GROUP_WAIT_MS = float(os.environ.get("MODOPS_INTAKE_GROUP_WAIT_MS", 2))
 # Review leases: a claimed item returns to its queue after this many seconds.
 MODOPS_LEASE_SECONDS = int(os.environ.get("MODOPS_LEASE_SECONDS", 600))
 # Outbox: attempts before a message is dead-lettered.

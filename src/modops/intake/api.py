@@ -11,6 +11,7 @@ from pydantic import Field
 
 from modops.api.auth import actor_of, intake_auth, token_of
 from modops.api.schemas import ErrorOut, ExternalId, Language, SubjectIn
+from modops.intake import groupcommit
 from modops.intake.models import ReportSource
 from modops.intake.services import (
     MAX_BATCH,
@@ -72,6 +73,9 @@ def create_report(request: HttpRequest, payload: ReportIn, idempotency_key: str 
     """A person's report on a subject. Repeats with the same ``Idempotency-Key`` return the first response."""
     data = _report_input(payload)
     actor = actor_of(request)
+    if not idempotency_key and groupcommit.enabled():
+        # Committed with the other reports this process is taking at the same moment.
+        return Status(202, groupcommit.committer().submit(data, actor))
     return Status(
         *idempotent(
             token_of(request),

@@ -15,7 +15,8 @@ from django.utils import timezone
 from modops.accounts.models import ApiToken
 from modops.audit.services import NewEvent, record
 from modops.dbretry import retrying
-from modops.intake.models import Detection, IdempotencyRecord, Report, ReportSource
+from modops.intake.batch import Taken, received_event, report_row, take_reports
+from modops.intake.models import Detection, IdempotencyRecord, ReportSource
 from modops.policies.models import Policy
 from modops.policies.services import UnknownPolicy, get_policy
 from modops.review.services import Signal, attach_signal, recompute_for_subject
@@ -62,35 +63,15 @@ def _subject_events(upserted_subject: Any, live_changed: bool, actor: str) -> li
 
 
 def _take_report(data: ReportInput, policy: Policy, actor: str, now: datetime) -> tuple[dict[str, Any], list[NewEvent]]:
+    taken = Taken(data, policy, actor, now)
     upserted = upsert(data.subject)
     subject = upserted.subject
     events = _subject_events(subject, upserted.live_changed, actor)
-    language = data.language or data.subject.language or ""
-    item, item_events = attach_signal(
-        subject, policy, Signal(is_report=True, confidence=data.reporter_trust, language=language, at=now), actor
-    )
-    report = Report.objects.create(
-        subject=subject,
-        policy=policy,
-        review_item=item,
-        reporter_id=data.reporter_id,
-        source=data.source.value,
-        reporter_trust=data.reporter_trust,
-        text=data.text,
-        language=language,
-        received_at=now,
-    )
+    item, item_events = attach_signal(subject, policy, taken.signal, actor)
+    report = report_row(taken, subject, item)
+    report.save(force_insert=True)
     events.extend(item_events)
-    events.append(
-        NewEvent(
-            actor=actor,
-            verb="report.received",
-            subject_kind=subject.kind,
-            subject_external_id=subject.external_id,
-            review_item_id=item.id,
-            after={"report_id": str(report.id), "policy": policy.code, "reporter_id": data.reporter_id},
-        )
-    )
+    events.append(received_event(taken, report))
     return {"report_id": str(report.id), "review_item_id": str(item.id)}, events
 
 
@@ -108,11 +89,12 @@ def submit_report(data: ReportInput, actor: str) -> dict[str, Any]:
 MAX_BATCH = 500
 
 
-def submit_reports(batch: list[ReportInput], actor: str) -> list[dict[str, Any]]:
+def submit_reports(batch: list[ReportInput], actor: str, set_based: bool = True) -> list[dict[str, Any]]:
     """Record a batch of reports in one transaction: all are accepted, or none (a bad one is named).
 
     One transaction and one append to the event log for the whole batch: the way for a platform to
-    send a flood of reports cheaply.
+    send a flood of reports cheaply. Set-based (a fixed number of statements per batch) unless
+    ``set_based`` is false, which takes the reports one by one with the same effect.
     """
     if not 1 <= len(batch) <= MAX_BATCH:
         raise Invalid("reports", f"send 1 to {MAX_BATCH} reports per batch")
@@ -125,14 +107,33 @@ def submit_reports(batch: list[ReportInput], actor: str) -> list[dict[str, Any]]
     now = timezone.now()
     # Take rows in one global order so concurrent batches queue behind each other instead of deadlocking.
     order = sorted(range(len(batch)), key=lambda i: _lock_key(batch[i]))
-    bodies: list[dict[str, Any]] = [{} for _ in batch]
-    events: list[NewEvent] = []
     with transaction.atomic():
-        for i in order:
-            bodies[i], taken = _take_report(batch[i], policies[i], actor, now)
-            events.extend(taken)
+        if not set_based:
+            bodies: list[dict[str, Any]] = [{} for _ in batch]
+            events: list[NewEvent] = []
+            for i in order:
+                bodies[i], taken = _take_report(batch[i], policies[i], actor, now)
+                events.extend(taken)
+        else:
+            work = [Taken(data, policies[i], actor, now) for i, data in enumerate(batch)]
+            bodies, events = take_reports(work, order, _recompute, now)
         record(events, at=now)
     return bodies
+
+
+def submit_group(group: list[tuple[ReportInput, Policy, str]]) -> list[dict[str, Any]]:
+    """Record reports from several requests (each with its policy and actor) in one transaction."""
+    now = timezone.now()
+    work = [Taken(data, policy, actor, data.at or now) for data, policy, actor in group]
+    order = sorted(range(len(work)), key=lambda i: _lock_key(work[i].data))
+    with transaction.atomic():
+        bodies, events = take_reports(work, order, _recompute, now)
+        record(events, at=now)
+    return bodies
+
+
+def _recompute(subject: Any, actor: str) -> list[NewEvent]:
+    return _subject_events(subject, True, actor)
 
 
 def _lock_key(data: ReportInput) -> tuple[str, ...]:

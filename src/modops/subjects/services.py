@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from modops.audit.services import require_transaction
@@ -47,66 +47,87 @@ def _get_or_create(kind: SubjectKind, external_id: str, known: dict[tuple[str, s
     return subject
 
 
-def _prefetch(ref: SubjectRef) -> dict[tuple[str, str], Subject]:
-    """The subject and the account, channel and stream it mentions, in one query."""
+def wanted_by(ref: SubjectRef) -> list[tuple[str, str]]:
+    """(kind, external id) of the subject and of the account, channel and stream it mentions."""
     wanted = [(ref.kind.value, ref.id)]
-    if ref.account_id:
+    if ref.account_id and ref.kind != SubjectKind.ACCOUNT:
         wanted.append((SubjectKind.ACCOUNT.value, ref.account_id))
-    if ref.channel_id:
+    if ref.channel_id and ref.kind != SubjectKind.CHANNEL:
         wanted.append((SubjectKind.CHANNEL.value, ref.channel_id))
-    if ref.stream_id:
+    if ref.stream_id and ref.kind != SubjectKind.STREAM:
         wanted.append((SubjectKind.STREAM.value, ref.stream_id))
-    condition = Q()
-    for kind, external_id in wanted:
-        condition |= Q(kind=kind, external_id=external_id)
-    return {(s.kind, s.external_id): s for s in Subject.objects.filter(condition)}
+    return wanted
+
+
+def fetch(wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Subject]:
+    """The subjects named by (kind, external id), in one query."""
+    pairs = set(wanted)
+    if not pairs:
+        return {}
+    # Two IN lists rather than an OR per pair: a batch names hundreds, past SQLite's expression depth.
+    rows = Subject.objects.filter(kind__in={k for k, _ in pairs}, external_id__in={e for _, e in pairs})
+    return {(s.kind, s.external_id): s for s in rows if (s.kind, s.external_id) in pairs}
+
+
+#: Changed fields per subject, in the order the changes were made.
+Dirty = dict[Subject, list[str]]
+
+
+def apply_ref(ref: SubjectRef, lookup: Callable[[SubjectKind, str], Subject], dirty: Dirty) -> Upserted:
+    """Bring the subject ``ref`` names (and what it mentions) up to date in memory.
+
+    ``lookup`` finds or creates a subject by kind and id; the fields changed are added to ``dirty``
+    for the caller to save, one by one or in bulk.
+    """
+    subject = lookup(ref.kind, ref.id)
+    stream_live_changed = False
+
+    def put(target: Subject, field: str, value: object) -> None:
+        if value is not None and getattr(target, field) != value:
+            setattr(target, field, value)
+            fields = dirty.setdefault(target, [])
+            if field not in fields:
+                fields.append(field)
+
+    if ref.account_id and ref.kind != SubjectKind.ACCOUNT:
+        account = lookup(SubjectKind.ACCOUNT, ref.account_id)
+        put(account, "platform_created_at", ref.account_created_at)
+        put(subject, "account_id", account.pk)
+        subject.account = account  # keeps the related object cached for account_of()
+    if ref.kind == SubjectKind.ACCOUNT:
+        put(subject, "platform_created_at", ref.account_created_at)
+    if ref.channel_id and ref.kind != SubjectKind.CHANNEL:
+        put(subject, "channel_id", lookup(SubjectKind.CHANNEL, ref.channel_id).pk)
+    if ref.stream_id and ref.kind != SubjectKind.STREAM:
+        stream = lookup(SubjectKind.STREAM, ref.stream_id)
+        if ref.live is not None and stream.live != ref.live:
+            stream_live_changed = stream.live is not None
+            put(stream, "live", ref.live)
+        put(subject, "stream_id", stream.pk)
+        subject.stream = stream
+    was_live = subject.live
+    put(subject, "live", ref.live)
+    put(subject, "viewers", ref.viewers)
+    put(subject, "followers", ref.followers)
+    put(subject, "started_at", ref.started_at)
+    put(subject, "text", ref.text)
+    put(subject, "language", ref.language)
+    put(subject, "display_name", ref.display_name)
+    if ref.kind == SubjectKind.STREAM and ref.live is False and was_live:
+        put(subject, "ended_at", timezone.now())
+    own_change = was_live is not None and subject.live != was_live
+    return Upserted(subject, live_changed=own_change or stream_live_changed)
 
 
 def upsert(ref: SubjectRef) -> Upserted:
     """Create the subject or bring its context up to date; return whether its live state changed."""
     require_transaction()
-    known = _prefetch(ref)
-    subject = _get_or_create(ref.kind, ref.id, known)
-    changed: list[str] = []
-    stream_live_changed = False
-
-    def put(field: str, value: object) -> None:
-        if value is not None and getattr(subject, field) != value:
-            setattr(subject, field, value)
-            changed.append(field)
-
-    if ref.account_id and ref.kind != SubjectKind.ACCOUNT:
-        account = _get_or_create(SubjectKind.ACCOUNT, ref.account_id, known)
-        if ref.account_created_at and account.platform_created_at != ref.account_created_at:
-            account.platform_created_at = ref.account_created_at
-            account.save(update_fields=["platform_created_at", "updated_at"])
-        put("account_id", account.pk)
-        subject.account = account  # keeps the related object cached for account_of()
-    if ref.kind == SubjectKind.ACCOUNT:
-        put("platform_created_at", ref.account_created_at)
-    if ref.channel_id and ref.kind != SubjectKind.CHANNEL:
-        put("channel_id", _get_or_create(SubjectKind.CHANNEL, ref.channel_id, known).pk)
-    if ref.stream_id and ref.kind != SubjectKind.STREAM:
-        stream = _get_or_create(SubjectKind.STREAM, ref.stream_id, known)
-        if ref.live is not None and stream.live != ref.live:
-            stream_live_changed = stream.live is not None
-            stream.live = ref.live
-            stream.save(update_fields=["live", "updated_at"])
-        put("stream_id", stream.pk)
-    was_live = subject.live
-    put("live", ref.live)
-    put("viewers", ref.viewers)
-    put("followers", ref.followers)
-    put("started_at", ref.started_at)
-    put("text", ref.text)
-    put("language", ref.language)
-    put("display_name", ref.display_name)
-    if ref.kind == SubjectKind.STREAM and ref.live is False and was_live:
-        put("ended_at", timezone.now())
-    if changed:
-        subject.save(update_fields=[*changed, "updated_at"])
-    own_change = "live" in changed and was_live is not None
-    return Upserted(subject, live_changed=own_change or stream_live_changed)
+    known = fetch(wanted_by(ref))
+    dirty: Dirty = {}
+    upserted = apply_ref(ref, lambda kind, external_id: _get_or_create(kind, external_id, known), dirty)
+    for subject, fields in dirty.items():
+        subject.save(update_fields=[*fields, "updated_at"])
+    return upserted
 
 
 def find(kind: str, external_id: str) -> Subject | None:

@@ -52,13 +52,67 @@ def _open_item(subject: Subject, policy: Policy) -> ReviewItem | None:
     )
 
 
-def _live_and_reach(subject: Subject) -> tuple[bool, int]:
+def live_and_reach(subject: Subject) -> tuple[bool, int]:
+    """Whether the harm is live now and how many it reaches: the subject's own, else its stream's."""
     if subject.live is not None or subject.kind == "stream":
         return bool(subject.live), subject.reach
     stream = subject.stream if subject.stream_id else None
     if stream is not None:
         return bool(stream.live), stream.reach
     return False, subject.reach
+
+
+@dataclass(frozen=True)
+class SubjectContext:
+    """What an item takes from its subject at the moment a signal arrives."""
+
+    live: bool
+    reach: int
+    language: str
+    account_external_id: str
+
+
+def context_of(subject: Subject) -> SubjectContext:
+    live, reach = live_and_reach(subject)
+    account = account_of(subject)
+    return SubjectContext(live, reach, subject.language, account.external_id if account else "")
+
+
+def new_item(subject: Subject, policy: Policy, signal: Signal, context: SubjectContext) -> ReviewItem:
+    """An unsaved item opened by ``signal``, routed, with the signal counted and priority computed."""
+    now = signal.at
+    item = ReviewItem(
+        subject=subject,
+        policy=policy,
+        first_seen_at=now,
+        last_signal_at=now,
+        live=context.live,
+        reach=context.reach,
+        language=signal.language or context.language,
+        tier=policy.sensitivity_tier,
+        account_external_id=context.account_external_id,
+        sla_due_at=now,
+    )
+    item.queue = route(policy.id, item.language, item.tier, context.live)
+    item.sla_due_at = sla_due_at(now, policy.sla_live_seconds, policy.sla_seconds, context.live)
+    _bump(item, signal, now)
+    _compute(item, policy, now)
+    return item
+
+
+def opened_event(item: ReviewItem, actor: str) -> NewEvent:
+    return _event(item, actor, "review_item.opened", {}, _snapshot(item))
+
+
+def add_signal(item: ReviewItem, policy: Policy, signal: Signal, context: SubjectContext, actor: str) -> list[NewEvent]:
+    """Count ``signal`` on an open item in memory; the event if its priority moved. The caller saves."""
+    before = _snapshot(item)
+    _bump(item, signal, signal.at)
+    item.live, item.reach = context.live, context.reach
+    _compute(item, policy, signal.at)
+    if item.priority != before["priority"]:
+        return [_event(item, actor, "review_item.reprioritised", before, _snapshot(item))]
+    return []
 
 
 def attach_signal(subject: Subject, policy: Policy, signal: Signal, actor: str) -> tuple[ReviewItem, list[NewEvent]]:
@@ -68,54 +122,30 @@ def attach_signal(subject: Subject, policy: Policy, signal: Signal, actor: str) 
     New reports do not bump ``version``: a storm of reports must not stop a moderator deciding.
     """
     require_transaction()
-    now = signal.at
     item = _open_item(subject, policy)
-    if item is not None:
-        item.subject, item.policy = subject, policy  # already loaded: spare the lazy look-ups
-    events: list[NewEvent] = []
-    live, reach = _live_and_reach(subject)
-    if item is None:
-        account = account_of(subject)
-        language = signal.language or subject.language
-        item = ReviewItem(
-            subject=subject,
-            policy=policy,
-            first_seen_at=now,
-            last_signal_at=now,
-            live=live,
-            reach=reach,
-            language=language,
-            tier=policy.sensitivity_tier,
-            account_external_id=account.external_id if account else "",
-            sla_due_at=now,
-        )
-        item.queue = route(policy.id, language, item.tier, live)
-        item.sla_due_at = sla_due_at(now, policy.sla_live_seconds, policy.sla_seconds, live)
+    context = context_of(subject) if item is None else None
+    if item is None and context is not None:
+        item = new_item(subject, policy, signal, context)
         try:
             with transaction.atomic():
-                _bump(item, signal, now)
-                _compute(item, policy, now)
                 item.save(force_insert=True)
         except IntegrityError:
             # Another request opened the item first: attach to theirs.
-            item = _open_item(subject, policy)
-            if item is None:
+            found = _open_item(subject, policy)
+            if found is None:
                 raise
-            item.subject, item.policy = subject, policy
+            item = found
         else:
-            events.append(_event(item, actor, "review_item.opened", {}, _snapshot(item)))
-            return item, events
-    before = _snapshot(item)
-    _bump(item, signal, now)
-    item.live, item.reach = live, reach
-    _compute(item, policy, now)
-    item.save(update_fields=_SIGNAL_FIELDS)
-    if item.priority != before["priority"]:
-        events.append(_event(item, actor, "review_item.reprioritised", before, _snapshot(item)))
+            return item, [opened_event(item, actor)]
+    assert item is not None
+    item.subject, item.policy = subject, policy  # already loaded: spare the lazy look-ups
+    live, reach = live_and_reach(subject)
+    events = add_signal(item, policy, signal, SubjectContext(live, reach, "", ""), actor)
+    item.save(update_fields=SIGNAL_FIELDS)
     return item, events
 
 
-_SIGNAL_FIELDS = [
+SIGNAL_FIELDS = [
     "velocity",
     "report_count",
     "detection_count",
@@ -177,7 +207,7 @@ def recompute_for_subject(subject: Subject, actor: str) -> list[NewEvent]:
     )
     for item in items:
         before = _snapshot(item)
-        item.live, item.reach = _live_and_reach(item.subject)
+        item.live, item.reach = live_and_reach(item.subject)
         _compute(item, item.policy, now)
         item.save(update_fields=["live", "reach", "priority", "sla_due_at"])
         events.append(_event(item, actor, "review_item.reprioritised", before, _snapshot(item)))

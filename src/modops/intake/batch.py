@@ -1,0 +1,266 @@
+"""Set-based intake: a batch of reports in a fixed number of statements, whatever its size.
+
+The effect is the one of taking the reports one by one in lock order (``_take_report``): subjects
+are brought up to date in memory in that order, and each report sees its subject as it was right
+after its own context was applied. A report that flips a stream's live state closes the set built
+so far (written out) so the stream's recompute sees every item opened before it, as one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, connection
+from django.db.models import Model, Q
+
+from modops.audit.services import NewEvent, require_transaction
+from modops.intake.models import Report
+from modops.policies.models import Policy
+from modops.review.models import ItemStatus, ReviewItem
+from modops.review.services import Signal
+from modops.review.services.items import (
+    SIGNAL_FIELDS,
+    SubjectContext,
+    add_signal,
+    context_of,
+    new_item,
+    opened_event,
+)
+from modops.subjects.kinds import SubjectKind
+from modops.subjects.models import Subject
+from modops.subjects.services import Dirty, SubjectRef, apply_ref, fetch, wanted_by
+
+if TYPE_CHECKING:
+    from modops.intake.services import ReportInput
+
+#: Times a batch re-reads items that concurrent writers opened under it before giving up.
+_RACE_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One report of a batch, with its policy looked up and the actor who sent it."""
+
+    data: ReportInput
+    policy: Policy
+    actor: str
+    at: datetime
+
+    @property
+    def language(self) -> str:
+        return self.data.language or self.data.subject.language or ""
+
+    @property
+    def signal(self) -> Signal:
+        return Signal(is_report=True, confidence=self.data.reporter_trust, language=self.language, at=self.at)
+
+
+def report_row(taken: Taken, subject: Subject, item: ReviewItem) -> Report:
+    data = taken.data
+    return Report(
+        subject=subject,
+        policy=taken.policy,
+        review_item=item,
+        reporter_id=data.reporter_id,
+        source=data.source.value,
+        reporter_trust=data.reporter_trust,
+        text=data.text,
+        language=taken.language,
+        received_at=taken.at,
+    )
+
+
+def received_event(taken: Taken, report: Report) -> NewEvent:
+    subject = report.subject
+    return NewEvent(
+        actor=taken.actor,
+        verb="report.received",
+        subject_kind=subject.kind,
+        subject_external_id=subject.external_id,
+        review_item_id=report.review_item_id,
+        after={"report_id": str(report.id), "policy": taken.policy.code, "reporter_id": taken.data.reporter_id},
+    )
+
+
+@dataclass
+class _Pending:
+    index: int
+    taken: Taken
+    subject: Subject
+    context: SubjectContext
+    item: ReviewItem | None = None
+    events: list[NewEvent] = field(default_factory=list)
+
+
+def load_subjects(refs: list[SubjectRef]) -> dict[tuple[str, str], Subject]:
+    """Every subject the refs name, creating the missing ones bare; their accounts and streams cached."""
+    wanted = list(dict.fromkeys(w for ref in refs for w in wanted_by(ref)))
+    known = fetch(wanted)
+    missing = sorted(w for w in wanted if w not in known)
+    if missing:
+        # Sorted, so concurrent batches take the unique-index entries in one order.
+        Subject.objects.bulk_create([Subject(kind=k, external_id=e) for k, e in missing], ignore_conflicts=True)
+        known.update(fetch(missing))
+    by_pk = {s.pk: s for s in known.values()}
+    far = {pk for s in known.values() for pk in (s.account_id, s.stream_id) if pk and pk not in by_pk}
+    if far:
+        by_pk.update({s.pk: s for s in Subject.objects.filter(pk__in=far)})
+    for s in known.values():
+        # Share one instance per row, so a change made for one report is seen by the next.
+        if s.account_id:
+            s.account = by_pk[s.account_id]
+        if s.stream_id:
+            s.stream = by_pk[s.stream_id]
+    return known
+
+
+def save_subjects(dirty: Dirty, now: datetime) -> None:
+    """One UPDATE per set of changed columns (not per subject): never write a column nobody changed."""
+    groups: dict[tuple[str, ...], list[Subject]] = {}
+    for subject, fields in dirty.items():
+        subject.updated_at = now
+        groups.setdefault(tuple(sorted(fields)), []).append(subject)
+    for changed, subjects in groups.items():
+        bulk_set(Subject, subjects, [*changed, "updated_at"])
+
+
+def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> None:
+    """Write ``names`` of ``rows`` in one UPDATE.
+
+    On PostgreSQL an ``UPDATE … FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE per column
+    and row, which costs more Python time than the round trips it saves.
+    """
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(rows, names)
+        return
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    fields: list[Any] = [pk, *(meta.get_field(name) for name in names)]
+    columns: list[str] = [f.column for f in fields]
+    row_sql = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    params: list[Any] = []
+    for row in rows:
+        params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    q = connection.ops.quote_name
+    assignments = ", ".join(f"{q(c)} = v.{q(c)}" for c in columns[1:])
+    sql = (
+        f"UPDATE {q(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model, values bound
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v({', '.join(q(c) for c in columns)}) "
+        f"WHERE t.{q(columns[0])} = v.{q(columns[0])}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def take_reports(
+    batch: list[Taken], order: list[int], recompute: Callable[[Subject, str], list[NewEvent]], now: datetime
+) -> tuple[list[dict[str, Any]], list[NewEvent]]:
+    """Record ``batch`` (taken in ``order``); the response bodies by batch index and the events, in order."""
+    require_transaction()
+    known = load_subjects([t.data.subject for t in batch])
+
+    def lookup(kind: SubjectKind, external_id: str) -> Subject:
+        return known[(kind.value, external_id)]
+
+    dirty: Dirty = {}
+    done: list[_Pending] = []
+    segment: list[_Pending] = []
+    before: dict[int, list[NewEvent]] = {}
+    for i in order:
+        taken = batch[i]
+        upserted = apply_ref(taken.data.subject, lookup, dirty)
+        if upserted.live_changed:
+            # The recompute reads the database: write what came before it first.
+            _attach(segment)
+            done += segment
+            segment = []
+            save_subjects(dirty, now)
+            dirty = {}
+            before[i] = recompute(upserted.subject, taken.actor)
+        segment.append(_Pending(i, taken, upserted.subject, context_of(upserted.subject)))
+    save_subjects(dirty, now)
+    _attach(segment)
+    done += segment
+    reports = [report_row(p.taken, p.subject, _item_of(p)) for p in done]
+    Report.objects.bulk_create(reports)
+    bodies: list[dict[str, Any]] = [{} for _ in batch]
+    events: list[NewEvent] = []
+    for pending, report in zip(done, reports, strict=True):
+        item = _item_of(pending)
+        bodies[pending.index] = {"report_id": str(report.id), "review_item_id": str(item.id)}
+        events += before.get(pending.index, [])
+        events += pending.events
+        events.append(received_event(pending.taken, report))
+    return bodies, events
+
+
+def _item_of(pending: _Pending) -> ReviewItem:
+    assert pending.item is not None
+    return pending.item
+
+
+def _attach(segment: list[_Pending]) -> None:
+    """Attach each report of ``segment`` to its open item: lock all, open the missing, update the rest."""
+    if not segment:
+        return
+    by_pair: dict[tuple[int, int], list[_Pending]] = {}
+    for p in segment:
+        by_pair.setdefault((p.subject.pk, p.taken.policy.pk), []).append(p)
+    todo = list(by_pair)
+    touched: dict[Any, ReviewItem] = {}
+    for _ in range(_RACE_ROUNDS):
+        existing = _lock_open_items(todo)
+        opened: dict[tuple[int, int], ReviewItem] = {}
+        for pair in todo:
+            item = existing.get(pair)
+            for p in by_pair[pair]:
+                item = _take_signal(p, item)
+                p.item = item
+            assert item is not None
+            if pair in existing:
+                touched[item.pk] = item
+            else:
+                opened[pair] = item
+        if not opened:
+            break
+        # A concurrent writer may open the same item between our read and our insert: the partial
+        # unique index refuses ours, and those pairs are taken again against the winner's item.
+        ReviewItem.objects.bulk_create(list(opened.values()), ignore_conflicts=True)
+        stored = set(ReviewItem.objects.filter(pk__in=[i.pk for i in opened.values()]).values_list("pk", flat=True))
+        todo = [pair for pair, item in opened.items() if item.pk not in stored]
+        if not todo:
+            break
+    else:
+        raise IntegrityError("review items kept being opened concurrently; try again")
+    if touched:
+        bulk_set(ReviewItem, list(touched.values()), SIGNAL_FIELDS)
+
+
+def _take_signal(p: _Pending, item: ReviewItem | None) -> ReviewItem:
+    policy, actor = p.taken.policy, p.taken.actor
+    if item is None:
+        item = new_item(p.subject, policy, p.taken.signal, p.context)
+        p.events = [opened_event(item, actor)]
+        return item
+    item.subject, item.policy = p.subject, policy
+    p.events = add_signal(item, policy, p.taken.signal, p.context, actor)
+    return item
+
+
+def _lock_open_items(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], ReviewItem]:
+    """The open items of ``pairs``, locked in one order so concurrent batches queue instead of deadlocking."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    rows = (
+        ReviewItem.objects.select_for_update(of=("self",))
+        .select_related("queue")
+        .filter(Q(subject_id__in={s for s, _ in wanted}) & Q(policy_id__in={p for _, p in wanted}))
+        .exclude(status=ItemStatus.CLOSED)
+        .order_by("subject_id", "policy_id")
+    )
+    return {(r.subject_id, r.policy_id): r for r in rows if (r.subject_id, r.policy_id) in wanted}
