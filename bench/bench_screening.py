@@ -2,7 +2,10 @@
 NATS JetStream with two ``modops screen-worker`` processes.
 
 - in-process: messages arrive at ``--rate`` per second and are screened in micro-batches
-  every ``--micro-batch-ms``; a message's latency = its batch's end - its arrival.
+  every ``--micro-batch-ms``; a message's latency = its batch's end - its arrival. Twice:
+  the text pipeline alone (what a database-free worker runs) and the full path intake takes
+  without a bus (channel settings, stored holds and denials, raid watch) on a fresh SQLite
+  database (or ``DATABASE_URL``).
 - NATS: a publisher sends at ``--rate`` per second onto ``<prefix>.chat.<channel>`` (each
   message stamped with its send time), two workers share the durable consumer, and a
   subscriber on ``<prefix>.verdicts.>`` takes latency = verdict received - message sent.
@@ -29,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modops.settings")
 os.environ.setdefault("MODOPS_LOG_LEVEL", "WARNING")
+_DB_DIR = tempfile.mkdtemp(prefix="bench-screening-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_DB_DIR}/bench.sqlite3")
 
 import django  # noqa: E402
 
@@ -58,8 +63,16 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000.0
 
 
-def in_process(rate: int, seconds: float, micro_ms: float) -> dict[str, float]:
-    screen = pure_screen(None, 3)
+def in_process(rate: int, seconds: float, micro_ms: float, full: bool = False) -> dict[str, float]:
+    if full:
+        from django.core.management import call_command
+
+        from modops.screening.services import screen_batch
+
+        call_command("migrate", verbosity=0)
+        screen = screen_batch
+    else:
+        screen = pure_screen(None, 3)
     screen(messages(2000, 1))  # warm the model and caches
     msgs = messages(int(rate * seconds))
     tick = micro_ms / 1000.0
@@ -137,7 +150,7 @@ async def through_nats(rate: int, seconds: float) -> dict[str, float]:
                 await asyncio.sleep(0.2)
             msgs = messages(int(rate * seconds))
             start = time.time()
-            step = 100  # publish in bursts of 100, each at its due time
+            step = max(1, rate // 100)  # 10 ms worth at a time, each burst at its due time
             for b in range(0, len(msgs), step):
                 due = start + b / rate
                 delay = due - time.time()
@@ -169,10 +182,16 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--micro-batch-ms", type=float, default=10.0)
+    parser.add_argument("--skip-nats", action="store_true")
     args = parser.parse_args()
-    rows = [("in-process", in_process(args.rate, args.seconds, args.micro_batch_ms))]
-    rows.append(("NATS JetStream, 2 workers", asyncio.run(through_nats(args.rate, args.seconds))))
-    print(f"### Chat screening latency at {args.rate:,} msgs/s for {args.seconds:g} s\n")
+    rows = [("in-process, text pipeline", in_process(args.rate, args.seconds, args.micro_batch_ms))]
+    rows.append(
+        ("in-process, full path (settings, holds)", in_process(args.rate, args.seconds, args.micro_batch_ms, True))
+    )
+    if not args.skip_nats:
+        rows.append(("NATS JetStream, 2 workers", asyncio.run(through_nats(args.rate, args.seconds))))
+    print(f"### Chat screening latency at {args.rate:,} msgs/s for {args.seconds:g} s")
+    print(f"(in-process micro-batches every {args.micro_batch_ms:g} ms)\n")
     print("| path | messages | offered msgs/s | p50 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|")
     for name, r in rows:

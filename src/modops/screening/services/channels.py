@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from django.db import transaction
 from modops.accounts.permissions import Perm
 from modops.accounts.services import require
 from modops.audit.services import NewEvent, record, require_transaction
+from modops.caching import TtlCache
 from modops.review.services.errors import Invalid
 from modops.screening.models import ChannelSettings
 from modops.text.automod import AutoModSettings
@@ -40,9 +42,39 @@ def _default_screener() -> tuple[Screener, ChannelConfig]:
     return _DEFAULT[0]
 
 
+#: Each channel's settings stamp (``updated_at``; None: no settings), so a chat batch of
+#: recently seen channels needs no query. A save in this process clears it at once;
+#: other processes see a change within the entry's lifetime.
+_STAMPS: TtlCache[str, object] = TtlCache("channel-settings-stamps", 5.0, invalidate_on=(ChannelSettings,))
+_UNKNOWN = object()
+
+
+def _const(value: object) -> Callable[[], object]:
+    return lambda: value
+
+
+def _stamps(channels: set[str]) -> dict[str, datetime | None]:
+    """Settings stamps from the cache; one query for the channels it does not hold."""
+    out: dict[str, datetime | None] = {}
+    missing = []
+    for channel in channels:
+        stamp = _STAMPS.get(channel, lambda: _UNKNOWN)
+        if stamp is _UNKNOWN:
+            missing.append(channel)
+        else:
+            out[channel] = stamp  # type: ignore[assignment]
+    if missing:
+        found = dict(ChannelSettings.objects.filter(channel__in=missing).values_list("channel", "updated_at"))
+        for channel in missing:
+            _STAMPS.pop(channel)
+            out[channel] = found.get(channel)
+            _STAMPS.get(channel, _const(out[channel]))
+    return out
+
+
 def screeners_for(channels: set[str]) -> dict[str, tuple[Screener, ChannelConfig]]:
-    """Each channel's screener (one query for all), rebuilt only when its settings row changed."""
-    stamps = dict(ChannelSettings.objects.filter(channel__in=channels).values_list("channel", "updated_at"))
+    """Each channel's screener (at most one query for all), rebuilt only when its settings row changed."""
+    stamps = _stamps(channels)
     out: dict[str, tuple[Screener, ChannelConfig]] = {}
     for channel in channels:
         stamp = stamps.get(channel)
@@ -53,7 +85,10 @@ def screeners_for(channels: set[str]) -> dict[str, tuple[Screener, ChannelConfig
         if cached is not None and cached[0] == stamp:
             out[channel] = (cached[1], cached[2])
             continue
-        row = ChannelSettings.objects.get(channel=channel)
+        row = ChannelSettings.objects.filter(channel=channel).first()
+        if row is None:  # deleted in another process since the stamp was cached
+            out[channel] = _default_screener()
+            continue
         config = parse_channel(row.as_config(), channel)
         screener = Screener(config.settings or AutoModSettings.overall(DEFAULT_LEVEL), config.terms)
         if len(_SCREENERS) > 10_000:

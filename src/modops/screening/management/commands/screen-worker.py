@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--stream", default=settings.MODOPS_BUS_STREAM)
         parser.add_argument("--prefix", default=settings.MODOPS_BUS_PREFIX)
         parser.add_argument("--durable", default="screeners", help="the shared consumer's name")
-        parser.add_argument("--batch", type=int, default=256)
+        parser.add_argument("--batch", type=int, default=500)
         parser.add_argument(
             "--ack-wait", type=float, default=30.0, help="seconds before an unacknowledged message is redelivered"
         )
@@ -38,6 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["url"]:
             raise CommandError("--url: no bus configured (set MODOPS_BUS_URL=nats://host:port)")
+        inline = bool(options["channel_config"])  # no database: screen on the event loop
         if options["channel_config"]:
             try:
                 screen = pure_screen(options["channel_config"], options["level"])
@@ -53,15 +54,21 @@ class Command(BaseCommand):
                 return screen_batch(messages)
 
         config = BusConfig(options["url"], options["stream"], options["prefix"], options["durable"])
-        asyncio.run(self._run(config, screen, options))
+        asyncio.run(self._run(config, screen, options, inline))
 
-    async def _run(self, config: BusConfig, screen: ScreenFn, options: dict[str, Any]) -> None:
+    async def _run(self, config: BusConfig, screen: ScreenFn, options: dict[str, Any], inline: bool) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         self.stderr.write(f"screen-worker {options['name']} on {config.url} stream {config.stream}\n")
         stats = await run_worker(
-            config, screen, stop, name=options["name"], batch=options["batch"], ack_wait=options["ack_wait"]
+            config,
+            screen,
+            stop,
+            name=options["name"],
+            batch=options["batch"],
+            ack_wait=options["ack_wait"],
+            inline=inline,
         )
         self.stderr.write(f"screened {stats.screened}, rejected {stats.rejected}\n")
