@@ -26,11 +26,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from profanity_check import predict_prob  # noqa: E402
 
+from modops.testing.shared import shared_data  # noqa: E402
 from modops.text.automod import AutoModSettings  # noqa: E402
 from modops.text.patterns import ChannelTerms  # noqa: E402
 from modops.text.screen import Message, Screener  # noqa: E402
 
-DATA = Path("/work/shared/data/davidson/labeled_data.csv")
+DATA = shared_data("davidson", "labeled_data.csv")
 
 
 def messages() -> tuple[list[str], list[str]]:

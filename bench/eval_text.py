@@ -40,13 +40,14 @@ from sklearn.model_selection import StratifiedKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from modops.testing.shared import shared_data  # noqa: E402
 from modops.text.classify import LinearCalibration, clean_artefacts, get_classifier  # noqa: E402
 from modops.text.features import hash_batch  # noqa: E402
 from modops.text.normalize import normalize  # noqa: E402
 from modops.text.screen import LEXICON_FEATURES, default_matcher, lexicon_features  # noqa: E402
 from modops.text.terms import TermMatch  # noqa: E402
 
-DATA = Path("/work/shared/data/davidson/labeled_data.csv")
+DATA = shared_data("davidson", "labeled_data.csv")
 OUT = ROOT / "src/modops/text/data"
 FEATURES = ("classifier_logit", *LEXICON_FEATURES)
 BITS = 18

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
@@ -12,10 +11,11 @@ from django.test import Client, override_settings
 from modops.integrations.models import EventSubDelivery, ModerationSignal
 from modops.integrations.twitch import signature
 from modops.screening.models import HeldMessage
+from modops.testing.shared import shared_data
 
 SECRET = "s3cret-for-tests"
 URL = "/integrations/twitch/eventsub"
-FIXTURES = Path("/work/shared/data/twitch")
+FIXTURES = shared_data("twitch")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("configured")]
 
 

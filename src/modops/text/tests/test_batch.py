@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modops.testing.shared import shared_data
 from modops.text.classify import get_classifier
 from modops.text.features import LinearScorer, hash_batch
 from modops.text.normalize import normalize, normalize_batch
@@ -17,7 +17,7 @@ from modops.text.patterns import ChannelTerms
 from modops.text.prefilter import JoinedSkeleton
 from modops.text.screen import default_matcher
 
-DAVIDSON = Path("/work/shared/data/davidson/labeled_data.csv")
+DAVIDSON = shared_data("davidson", "labeled_data.csv")
 TRICKY = [
     "f u c k you",
     "f.u.c.k off",
