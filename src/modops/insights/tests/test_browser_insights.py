@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -25,9 +24,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/setup-system.sh)"),
-    # On PostgreSQL one idle session (last statement COMMIT) still holds the test database when
-    # pytest drops it; the pages read the same ORM queries the PostgreSQL-run test_dashboard.py covers.
-    pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="browser tests run on SQLite"),
 ]
 
 
@@ -60,6 +56,10 @@ def page(live_server, monkeypatch):
             yield tab, context, live_server.url
             context.close()
             browser.close()
+            # The test body ran inside Playwright's event-loop context, which has its own database
+            # connection: close it in that context, or it outlives the run and blocks dropping the
+            # PostgreSQL test database.
+            connections.close_all()
     finally:
         request_finished.disconnect(_close_thread_connections)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
@@ -11,11 +12,10 @@ from django.test import Client, override_settings
 from modops.integrations.models import EventSubDelivery, ModerationSignal
 from modops.integrations.twitch import signature
 from modops.screening.models import HeldMessage
-from modops.testing.shared import shared_data
 
 SECRET = "s3cret-for-tests"
 URL = "/integrations/twitch/eventsub"
-FIXTURES = shared_data("twitch")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # Twitch's own example payloads
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("configured")]
 
 
