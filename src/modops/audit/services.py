@@ -33,6 +33,29 @@ class NewEvent:
     after: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
 
+    @classmethod
+    def about_item(
+        cls,
+        item: Any,
+        actor: str,
+        verb: str,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> NewEvent:
+        """An event about a review item (anything with ``id`` and a ``subject``), filed under its subject."""
+        return cls(
+            actor=actor,
+            verb=verb,
+            subject_kind=item.subject.kind,
+            subject_external_id=item.subject.external_id,
+            review_item_id=item.id,
+            before=before or {},
+            after=after or {},
+            reason=reason,
+        )
+
     def hashed_fields(self) -> dict[str, Any]:
         return {
             "actor": self.actor,

@@ -32,15 +32,7 @@ HOLD_REASON = "known CSAM hash match: preserved for law enforcement"
 
 
 def _event(item: ReviewItem, actor: str, verb: str, after: dict[str, Any], reason: str = "") -> NewEvent:
-    return NewEvent(
-        actor=actor,
-        verb=verb,
-        subject_kind=item.subject.kind,
-        subject_external_id=item.subject.external_id,
-        review_item_id=item.id,
-        after=after,
-        reason=reason,
-    )
+    return NewEvent.about_item(item, actor, verb, after=after, reason=reason)
 
 
 def quarantine(item: ReviewItem, bank_name: str, match: dict[str, Any], hashed: Hashed, filename: str) -> Evidence:

@@ -32,15 +32,7 @@ def _actor(user: User) -> str:
 
 
 def _event(item: ReviewItem, user: User | None, verb: str, after: dict[str, object], reason: str = "") -> NewEvent:
-    return NewEvent(
-        actor=_actor(user) if user else "system:worker",
-        verb=verb,
-        subject_kind=item.subject.kind,
-        subject_external_id=item.subject.external_id,
-        review_item_id=item.id,
-        after=after,
-        reason=reason,
-    )
+    return NewEvent.about_item(item, _actor(user) if user else "system:worker", verb, after=after, reason=reason)
 
 
 def may_work(user: User, queue: Queue) -> bool:

@@ -183,15 +183,7 @@ def _snapshot(item: ReviewItem) -> dict[str, object]:
 
 
 def _event(item: ReviewItem, actor: str, verb: str, before: dict[str, object], after: dict[str, object]) -> NewEvent:
-    return NewEvent(
-        actor=actor,
-        verb=verb,
-        subject_kind=item.subject.kind,
-        subject_external_id=item.subject.external_id,
-        review_item_id=item.id,
-        before=before,
-        after=after,
-    )
+    return NewEvent.about_item(item, actor, verb, before=before, after=after)
 
 
 def recompute_for_subject(subject: Subject, actor: str) -> list[NewEvent]:
