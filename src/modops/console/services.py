@@ -187,22 +187,12 @@ def add_note(user: User, item_id: uuid.UUID, text: str) -> Event:
     text = text.strip()
     if not text:
         raise Invalid("note", "a note needs some text")
+    # Outside the transaction, so a refusal's audit event is not rolled back with it.
+    item = get_item(user, item_id)
     with transaction.atomic():
-        item = get_item(user, item_id)
         if item.status == ItemStatus.CLOSED:
             raise Conflict("the item is already decided")
-        return record(
-            [
-                NewEvent(
-                    actor=f"staff:{user.get_username()}",
-                    verb="review_item.noted",
-                    subject_kind=item.subject.kind,
-                    subject_external_id=item.subject.external_id,
-                    review_item_id=item.id,
-                    reason=text,
-                )
-            ]
-        )[0]
+        return record([NewEvent.about_item(item, f"staff:{user.get_username()}", "review_item.noted", reason=text)])[0]
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,10 @@ def get_item(user: User, item_id: uuid.UUID) -> ReviewItem:
         with transaction.atomic():
             record(
                 [
-                    NewEvent(
-                        actor=f"staff:{user.get_username()}",
-                        verb="review_item.access_denied",
-                        subject_kind=item.subject.kind,
-                        subject_external_id=item.subject.external_id,
-                        review_item_id=item.id,
+                    NewEvent.about_item(
+                        item,
+                        f"staff:{user.get_username()}",
+                        "review_item.access_denied",
                         after={"user_id": user.pk, "item_tier": item.tier, "clearance": clearance},
                     )
                 ]

@@ -77,12 +77,10 @@ def _to_top(item: ReviewItem, actor: str) -> list[NewEvent]:
     item.priority = item.priority_floor = wanted
     item.save(update_fields=["priority", "priority_floor"])
     return [
-        NewEvent(
-            actor=actor,
-            verb="review_item.reprioritised",
-            subject_kind=item.subject.kind,
-            subject_external_id=item.subject.external_id,
-            review_item_id=item.id,
+        NewEvent.about_item(
+            item,
+            actor,
+            "review_item.reprioritised",
             before={"priority": before},
             after={"priority": item.priority, "priority_floor": item.priority_floor},
             reason="known CSAM hash match: top priority",

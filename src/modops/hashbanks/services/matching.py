@@ -174,12 +174,10 @@ def _route_to(item: ReviewItem, bank: Bank, actor: str) -> list[NewEvent]:
     item.queue = bank.queue
     item.save(update_fields=["queue"])
     return [
-        NewEvent(
-            actor=actor,
-            verb="review_item.routed",
-            subject_kind=item.subject.kind,
-            subject_external_id=item.subject.external_id,
-            review_item_id=item.id,
+        NewEvent.about_item(
+            item,
+            actor,
+            "review_item.routed",
             before={"queue": before},
             after={"queue": bank.queue.slug},
             reason=f"hash match in bank {bank.name}",

@@ -108,12 +108,10 @@ def decide(user: User, item_id: uuid.UUID, data: DecisionInput) -> DecisionResul
         item.save(update_fields=["status", "closed_at", "claimed_by", "lease_expires_at", "version"])
         actor = f"staff:{user.get_username()}"
         events = [
-            NewEvent(
-                actor=actor,
-                verb="decision.made",
-                subject_kind=item.subject.kind,
-                subject_external_id=item.subject.external_id,
-                review_item_id=item.id,
+            NewEvent.about_item(
+                item,
+                actor,
+                "decision.made",
                 before=before,
                 after={
                     "decision_id": str(decision.id),
