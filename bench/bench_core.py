@@ -154,8 +154,11 @@ def bench_http(
     }
 
 
-def seed_items(count: int, queue_slug: str, subjects_offset: int = 0) -> None:
-    """Bulk-insert ``count`` open items (10 policies per subject) straight in SQL."""
+def seed_items(count: int, queue_slug: str, subjects_offset: int = 0, accounts: bool = False) -> None:
+    """Bulk-insert ``count`` open items (10 policies per subject) straight in SQL.
+
+    ``accounts``: each chat message gets an author account, so an action on it records a strike.
+    """
     from django.db import connection
 
     from modops.review.models import Queue
@@ -171,6 +174,24 @@ def seed_items(count: int, queue_slug: str, subjects_offset: int = 0) -> None:
             """,
             [subjects_offset, n_subjects],
         )
+        if accounts:
+            cur.execute(
+                """
+                INSERT INTO subjects_subject (kind, external_id, display_name, text, language, first_seen_at, updated_at)
+                SELECT 'account', 'bench_acc_' || %s || '_' || g, '', '', 'en', now(), now()
+                FROM generate_series(1, %s) g
+                """,
+                [subjects_offset, n_subjects],
+            )
+            cur.execute(
+                """
+                UPDATE subjects_subject m SET account_id = a.id FROM subjects_subject a
+                WHERE m.kind = 'chat_message' AND a.kind = 'account'
+                  AND a.external_id = 'bench_acc_' || substr(m.external_id, length('bench_') + 1)
+                  AND m.external_id LIKE %s
+                """,
+                [f"bench\\_{subjects_offset}\\_%"],
+            )
         cur.execute("SELECT id FROM policies_policy WHERE sensitivity_tier <= 1 ORDER BY id LIMIT 10")
         policies = [r[0] for r in cur.fetchall()]
         cur.execute(
@@ -192,12 +213,15 @@ def seed_items(count: int, queue_slug: str, subjects_offset: int = 0) -> None:
 def bench_cycles(seconds: float) -> dict[str, float]:
     from django.db import connection, transaction
 
+    from modops.enforcement.models import Adapter, OutboxMessage, Strike
     from modops.review import services
     from modops.review.models import Queue
     from modops.testing.factories import StaffFactory
 
     moderator = StaffFactory(user__username="bench-mod", clearance=1, languages=["en"]).user
-    seed_items(20_000, "general", subjects_offset=1)
+    # An enabled adapter, so every action writes its delivery to the outbox (nothing delivers it here).
+    Adapter.objects.create(name="bench-webhook", kind="webhook", config={"url": "http://127.0.0.1:9/", "secret": "x"})
+    seed_items(20_000, "general", subjects_offset=1, accounts=True)
     done = 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
@@ -205,11 +229,14 @@ def bench_cycles(seconds: float) -> dict[str, float]:
         assert got is not None
         services.decide(
             moderator,
-            got.item.id,
-            services.DecisionInput(violation=True, version=got.item.version, action_type="delete_message"),
+            got.item_id,
+            services.DecisionInput(violation=True, version=got.version, action_type="delete_message"),
         )
         done += 1
     modops_rate = done / seconds
+    # Every cycle wrote its decision, action, strike and outbox row.
+    assert OutboxMessage.objects.count() == done, (OutboxMessage.objects.count(), done)
+    assert Strike.objects.count() == done, (Strike.objects.count(), done)
 
     Queue.objects.create(slug="bare", name="bare")
     seed_items(20_000, "bare", subjects_offset=2)
@@ -295,7 +322,10 @@ def main() -> None:
         print(f"| request latency p99 | {one['p99']} | {many['p99']} |\n")
     cycles = bench_cycles(args.seconds / 2)
     print("| claim → decide → outbox | per second |\n|---|---|")
-    print(f"| modops services (claim, decide with action, strike, outbox, events) | {cycles['modops']:.0f} |")
+    print(
+        f"| modops services: claim (item + event), decide (decision, item, action, strike, outbox row, "
+        f"3 events) | {cycles['modops']:.0f} |"
+    )
     print(f"| bare `SELECT … FOR UPDATE SKIP LOCKED` + `UPDATE` loop | {cycles['bare']:.0f} |")
     print(f"| ratio | **{cycles['ratio']:.2f}×** (target ≥ 0.3×) |\n")
     claim = bench_claim_latency(args.items, args.claims)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from modops.audit.chain import GENESIS, link_hash
 from modops.audit.models import ChainHead, Event
+from modops.statements import Rows, Statements
 
 
 def require_transaction() -> None:
@@ -88,18 +89,58 @@ def record(events: Iterable[NewEvent], at: datetime | None = None) -> list[Event
     Call it last in a service: the chain head's row lock is held until commit, so the shorter the
     rest of the transaction after it, the more writers the log sustains.
     """
-    require_transaction()
     pending = list(events)
     if not pending:
+        require_transaction()
         return []
+    return record_with(Statements(), lambda _: pending, at)[1]
+
+
+def record_with(
+    writes: Statements,
+    build: Callable[[list[Rows]], Iterable[NewEvent]],
+    at: datetime | None = None,
+    *,
+    last: bool = False,
+) -> tuple[list[Rows], list[Event]]:
+    """Run ``writes``, then append the events ``build`` makes from their results; last in a service.
+
+    On PostgreSQL the writes travel with the lock on the chain head, and the events with the head's
+    move: two round trips whatever the number of writes and events. ``last``: nothing follows in
+    the caller's transaction, so when that transaction is the outermost one its COMMIT travels with
+    the events too (one round trip fewer on the hot paths). Returns the writes' results and the
+    events appended.
+    """
+    require_transaction()
     when = at or timezone.now()
-    if connection.vendor == "postgresql":
-        return _record_postgresql(pending, when)
-    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-    rows = _chain(pending, when, head.hash, head.seq)
-    Event.objects.bulk_create(rows)
-    ChainHead.objects.filter(id=1).update(seq=rows[-1].seq, hash=rows[-1].hash)
-    return rows
+    if connection.vendor != "postgresql":
+        results = writes.run()
+        pending = list(build(results))
+        if not pending:
+            return results, []
+        head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+        rows = _chain(pending, when, head.hash, head.seq)
+        Event.objects.bulk_create(rows)
+        ChainHead.objects.filter(id=1).update(seq=rows[-1].seq, hash=rows[-1].hash)
+        return results, rows
+    at_head = writes.add("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
+    results = writes.run()
+    locked, results = results[at_head], results[:at_head]
+    pending = list(build(results))
+    if not pending:
+        return results, []
+    return results, _append_postgresql(pending, when, locked[0] if locked else None, last and _outermost())
+
+
+def _outermost() -> bool:
+    """In a service's own outermost atomic block: committing now ends exactly that block's work."""
+    blocks = connection.atomic_blocks
+    return (
+        len(blocks) == 1
+        and not getattr(blocks[0], "_from_testcase", False)
+        and connection.commit_on_exit
+        and not connection.needs_rollback
+    )
 
 
 _EVENT_COLUMNS = (
@@ -107,21 +148,23 @@ _EVENT_COLUMNS = (
 )
 
 
-def _record_postgresql(pending: list[NewEvent], when: datetime) -> list[Event]:
-    """Two round trips: lock and read the head; insert the events and move the head in one batch.
+def _append_postgresql(
+    pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | None, commit: bool = False
+) -> list[Event]:
+    """Insert the events and move the head in one round trip (the head is locked already).
 
-    The log is written on every report, so each round trip under the head's lock counts.
+    ``commit``: end the transaction in the same round trip; the atomic block's own COMMIT then
+    finds nothing left to do.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
-        row = cursor.fetchone()
-        if row is None:
+        if head is None:
             cursor.execute(
                 "INSERT INTO audit_chainhead (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING", [GENESIS]
             )
             cursor.execute("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
-            row = cursor.fetchone()
-        rows = _chain(pending, when, row[1], row[0])
+            head = cursor.fetchone()
+            assert head is not None
+        rows = _chain(pending, when, head[1], head[0])
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"] * len(rows))
         params: list[Any] = []
         for e in rows:
@@ -142,7 +185,7 @@ def _record_postgresql(pending: list[NewEvent], when: datetime) -> list[Event]:
         params += [rows[-1].seq, rows[-1].hash]
         cursor.execute(
             f"INSERT INTO audit_event ({_EVENT_COLUMNS}) VALUES {values}; "  # noqa: S608 - placeholders only
-            "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1",
+            "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1" + ("; COMMIT" if commit else ""),
             params,
         )
     return rows

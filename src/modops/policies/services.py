@@ -18,3 +18,14 @@ def get_policy(code: str) -> Policy:
     if policy is None:
         raise UnknownPolicy(code)
     return policy
+
+
+_by_id: TtlCache[int, Policy | None] = TtlCache("policies-by-id", 10.0, invalidate_on=(Policy,))
+
+
+def policy_by_id(pk: int) -> Policy:
+    """A policy by its key, active or not (items keep the policy they were opened under)."""
+    policy = _by_id.get(pk, lambda: Policy.objects.filter(pk=pk).first())
+    if policy is None:
+        raise UnknownPolicy(str(pk))
+    return policy

@@ -58,7 +58,8 @@ class ReviewItem(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="review_items")
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="items")
+    # No index of its own: item_claim_order starts with the queue, and every claim updates the indexes.
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="items", db_index=False)
     status = models.CharField(max_length=10, choices=[(s.value, s.value) for s in ItemStatus], default=ItemStatus.OPEN)
     priority = models.FloatField(default=0)
     priority_floor = models.FloatField(

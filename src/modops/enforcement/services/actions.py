@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from modops.audit.services import NewEvent, record, require_transaction
@@ -15,6 +15,7 @@ from modops.enforcement.services.outbox import enqueue
 from modops.ops.ladder import ACCOUNT_ACTIONS, ActionType, Step, suggest
 from modops.policies.models import Policy
 from modops.review.models import Decision
+from modops.statements import Rows, Statements
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.models import Subject
 from modops.subjects.services import account_of
@@ -43,16 +44,42 @@ class ActionRequest:
 class Taken:
     action: Action
     events: list[NewEvent] = field(default_factory=list)
+    #: Strikes whose INSERT is still queued: (its index in the writes, the strike, its event).
+    unsettled: list[tuple[int, Strike, NewEvent]] = field(default_factory=list)
+
+    def settle(self, results: list[Rows]) -> None:
+        """Fill in the ids the database gave the queued strikes, before the events are chained."""
+        for at, strike, event in self.unsettled:
+            strike.pk = results[at][0][0]
+            event.after["strike_id"] = strike.pk
+        self.unsettled = []
+
+
+#: Unexpired strikes of account ``{account}`` under policy ``{policy}`` (SQL expressions), as SQL.
+UNEXPIRED_STRIKES_SQL = (
+    "SELECT count(*) FROM enforcement_strike st WHERE st.account_id = {account} AND st.policy_id = {policy} "
+    "AND st.expired = %s AND st.voided = %s"
+)
+UNEXPIRED_STRIKES_PARAMS = (False, False)
 
 
 def unexpired_strikes(account: Subject, policy: Policy) -> int:
-    return Strike.objects.filter(account=account, policy=policy, expired=False, voided=False).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UNEXPIRED_STRIKES_SQL.format(account="%s", policy="%s"),
+            [account.pk, policy.pk, *UNEXPIRED_STRIKES_PARAMS],
+        )
+        return int(cursor.fetchone()[0])
 
 
-def suggest_for(subject: Subject, policy: Policy) -> Step:
-    """The ladder step the account behind ``subject`` has earned under ``policy``."""
-    account = account_of(subject)
-    strikes = unexpired_strikes(account, policy) if account else 0
+def suggest_for(subject: Subject, policy: Policy, strikes: int | None = None) -> Step:
+    """The ladder step the account behind ``subject`` has earned under ``policy``.
+
+    ``strikes``: the account's unexpired strikes under ``policy`` when the caller has read them.
+    """
+    if strikes is None:
+        account = account_of(subject)
+        strikes = unexpired_strikes(account, policy) if account else 0
     return suggest(policy.steps, strikes)
 
 
@@ -75,6 +102,8 @@ def _channel_of(subject: Subject, target: Subject) -> str:
         if candidate.kind == SubjectKind.CHANNEL:
             return candidate.external_id
         if candidate.channel_id:
+            if Subject.channel.is_cached(candidate):
+                return candidate.channel.external_id  # type: ignore[union-attr]
             return Subject.objects.only("external_id").get(pk=candidate.channel_id).external_id
     return ""
 
@@ -91,12 +120,16 @@ def _event(action: Action, actor: str, verb: str, after: dict[str, object], reas
     )
 
 
-def take_action(req: ActionRequest) -> Taken:
+def take_action(req: ActionRequest, writes: Statements | None = None) -> Taken:
     """Create the action with its notice, record a strike, and queue delivery in the outbox.
 
-    Runs in the caller's transaction; returns the events for the caller to record last.
+    Runs in the caller's transaction; returns the events for the caller to record last. With
+    ``writes``, the rows are queued there for the caller to send with its own (``record_with``),
+    and ``Taken.settle`` must see the results before the events are recorded.
     """
     require_transaction()
+    deferred = writes is not None
+    writes = writes if writes is not None else Statements()
     now = timezone.now()
     target = _target(req.subject, req.step.type)
     action = Action(
@@ -111,7 +144,7 @@ def take_action(req: ActionRequest) -> Taken:
         ends_at=now + timedelta(seconds=req.step.duration_seconds) if req.step.duration_seconds else None,
     )
     action.notice = statement_of_reasons(action, req.policy, req.facts)
-    action.save(force_insert=True)
+    writes.insert([action])
     taken = Taken(action)
     taken.events.append(
         _event(
@@ -120,23 +153,25 @@ def take_action(req: ActionRequest) -> Taken:
     )
     account = account_of(target)
     if req.policy is not None and account is not None:
-        strike = Strike.objects.create(
+        strike = Strike(
             account=account,
             policy=req.policy,
             action=action,
             created_at=now,
             expires_at=now + timedelta(days=req.policy.strike_expiry_days),
         )
-        taken.events.append(
-            NewEvent(
-                actor=req.actor,
-                verb="strike.recorded",
-                subject_kind=account.kind,
-                subject_external_id=account.external_id,
-                after={"strike_id": strike.pk, "policy": req.policy.code, "expires_at": strike.expires_at.isoformat()},
-            )
+        event = NewEvent(
+            actor=req.actor,
+            verb="strike.recorded",
+            subject_kind=account.kind,
+            subject_external_id=account.external_id,
+            after={"strike_id": None, "policy": req.policy.code, "expires_at": strike.expires_at.isoformat()},
         )
-    enqueue(action, "action.apply", _reference_subject(req.subject, target))
+        taken.events.append(event)
+        taken.unsettled.append((writes.insert([strike], returning=["id"]), strike, event))
+    enqueue(action, "action.apply", _reference_subject(req.subject, target), writes)
+    if not deferred:
+        taken.settle(writes.run())
     return taken
 
 

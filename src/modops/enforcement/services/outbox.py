@@ -21,6 +21,7 @@ from modops.audit.services import NewEvent, record, require_transaction
 from modops.caching import TtlCache
 from modops.enforcement.adapters import DeliveryError, adapter_for
 from modops.enforcement.models import Action, Adapter, OutboxMessage, OutboxStatus
+from modops.statements import Statements
 
 log = logging.getLogger(__name__)
 _adapters: TtlCache[str, list[Adapter]] = TtlCache("adapters", 10.0, invalidate_on=(Adapter,))
@@ -54,8 +55,10 @@ def action_payload(action: Action, topic: str, extra: dict[str, object]) -> dict
     }
 
 
-def enqueue(action: Action, topic: str, extra: dict[str, object]) -> list[OutboxMessage]:
-    """One outbox row per enabled adapter, in the caller's transaction."""
+def enqueue(
+    action: Action, topic: str, extra: dict[str, object], writes: Statements | None = None
+) -> list[OutboxMessage]:
+    """One outbox row per enabled adapter, in the caller's transaction (queued in ``writes`` if given)."""
     require_transaction()
     now = timezone.now()
     payload = action_payload(action, topic, extra)
@@ -70,7 +73,11 @@ def enqueue(action: Action, topic: str, extra: dict[str, object]) -> list[Outbox
         )
         for adapter in _adapters.get("enabled", lambda: list(Adapter.objects.filter(enabled=True)))
     ]
-    return OutboxMessage.objects.bulk_create(rows)
+    if writes is None:
+        return OutboxMessage.objects.bulk_create(rows)
+    if rows:
+        writes.insert(rows)
+    return rows
 
 
 def _claim(batch: int, now: datetime) -> list[OutboxMessage]:

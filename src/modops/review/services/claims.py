@@ -5,26 +5,45 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from modops.accounts import exposure
 from modops.accounts.permissions import Perm, PermissionDenied
 from modops.accounts.services import clearance_of, profile_of, require
-from modops.audit.services import NewEvent, record
+from modops.audit.services import NewEvent, record, record_with
 from modops.review.models import ItemStatus, Queue, ReviewItem, SkipRecord
 from modops.review.services.errors import Conflict, Invalid, NotFound
 from modops.review.services.routing import queue_by_slug
+from modops.statements import Rows, Statements
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    item: ReviewItem
+    """What a claim hands over: the item's id and version (all a decision needs) and the lease.
+
+    The item itself is read on first use, so a claim stays one statement and a caller that only
+    decides never pays for loading what it does not show.
+    """
+
+    item_id: uuid.UUID
+    version: int
     lease_expires_at: datetime
+
+    @classmethod
+    def of(cls, item: ReviewItem, lease_expires_at: datetime) -> ClaimResult:
+        result = cls(item.id, item.version, lease_expires_at)
+        result.__dict__["item"] = item
+        return result
+
+    @cached_property
+    def item(self) -> ReviewItem:
+        return ReviewItem.objects.select_related("subject", "policy", "queue", "claimed_by").get(pk=self.item_id)
 
 
 def _actor(user: User) -> str:
@@ -48,28 +67,52 @@ def eligible_queues(user: User) -> list[Queue]:
     return [q for q in Queue.objects.all() if may_work(user, q)]
 
 
-def _candidates(user: User, queue: Queue) -> object:
+def _placeholders(values: list[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _eligible(user: User, queue: Queue) -> tuple[str, list[Any]]:
+    """The one definition of which open items of ``queue`` may be offered to ``user``, as SQL over ``r``.
+
+    Language among theirs, tier within their clearance (below the sensitive tiers while they are
+    over their exposure cap), not about an account they are linked to, not skipped by them.
+    """
     profile = profile_of(user)
-    languages = list(profile.languages) if profile else []
-    linked = list(profile.linked_account_ids) if profile else []
-    skipped = SkipRecord.objects.filter(review_item=OuterRef("pk"), user=user)
-    qs = ReviewItem.objects.filter(queue=queue, status=ItemStatus.OPEN, tier__lte=clearance_of(user))
-    if not getattr(user, "is_superuser", False):
-        qs = qs.filter(Q(language="") | Q(language__in=languages))
-    if linked:
-        qs = qs.exclude(account_external_id__in=linked)
-    if exposure.over_cap(user):
+    tier = clearance_of(user)
+    if tier >= exposure.SENSITIVE_TIER and exposure.over_cap(user):
         # Over the exposure cap for this shift: offer only non-sensitive work until the window clears.
-        qs = qs.filter(tier__lt=exposure.SENSITIVE_TIER)
-    return qs.filter(~Exists(skipped)).order_by("-priority", "sla_due_at")
+        tier = exposure.SENSITIVE_TIER - 1
+    where = ["r.queue_id = %s", "r.status = 'open'", "r.tier <= %s"]
+    params: list[Any] = [queue.pk, tier]
+    if not getattr(user, "is_superuser", False):
+        languages: list[object] = list(profile.languages) if profile else []
+        if languages:
+            where.append(f"(r.language = '' OR r.language IN ({_placeholders(languages)}))")
+            params += languages
+        else:
+            where.append("r.language = ''")
+    linked: list[object] = list(profile.linked_account_ids) if profile else []
+    if linked:
+        where.append(f"r.account_external_id NOT IN ({_placeholders(linked)})")
+        params += linked
+    where.append("NOT EXISTS (SELECT 1 FROM review_skiprecord k WHERE k.review_item_id = r.id AND k.user_id = %s)")
+    params.append(user.pk)
+    return " AND ".join(where), params
+
+
+_ORDER = "ORDER BY r.priority DESC, r.sla_due_at LIMIT 1"
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResult | None:
     """Hand ``user`` the highest-priority open item of the queue they are eligible for, with a lease.
 
-    Eligible: language among theirs, tier within their clearance, not about an account they are
-    linked to, not skipped by them. Concurrent claimers never get the same item: on PostgreSQL the
-    row is taken with ``FOR UPDATE SKIP LOCKED``; SQLite serialises writers.
+    One statement takes the item: on PostgreSQL the row is chosen with ``FOR UPDATE SKIP LOCKED``,
+    so concurrent claimers never get the same item; SQLite serialises writers. It travels with the
+    event log's append (``record_with``).
     """
     require(user, Perm.REVIEW_CLAIM)
     queue = queue_by_slug(queue_slug)
@@ -80,35 +123,53 @@ def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResu
             f"queue {queue.slug} needs skills {queue.required_skills} and clearance {queue.clearance_tier}"
         )
     now = now or timezone.now()
+    lease = now + timedelta(seconds=settings.MODOPS_LEASE_SECONDS)
+    where, params = _eligible(user, queue)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    writes = Statements()
+    writes.add(
+        "UPDATE review_reviewitem SET status = 'claimed', claimed_by_id = %s, lease_expires_at = %s, "  # noqa: S608
+        "version = version + 1 WHERE status = 'open' AND id = ("
+        f"SELECT r.id FROM review_reviewitem r WHERE {where} {_ORDER}{lock}) "
+        "RETURNING id, version, "
+        "(SELECT s.kind FROM subjects_subject s WHERE s.id = review_reviewitem.subject_id), "
+        "(SELECT s.external_id FROM subjects_subject s WHERE s.id = review_reviewitem.subject_id)",
+        [user.pk, connection.ops.adapt_datetimefield_value(lease), *params],
+    )
+
+    def claimed(results: list[Rows]) -> list[NewEvent]:
+        if not results[0]:
+            return []
+        item_id, version, kind, external_id = results[0][0]
+        return [
+            NewEvent(
+                actor=_actor(user),
+                verb="review_item.claimed",
+                subject_kind=kind,
+                subject_external_id=external_id,
+                review_item_id=_as_uuid(item_id),
+                after={"lease_expires_at": lease.isoformat(), "version": version},
+            )
+        ]
+
     with transaction.atomic():
-        qs = _candidates(user, queue)
-        item = qs.select_for_update(skip_locked=True, of=("self",)).select_related("subject", "policy", "queue").first()  # type: ignore[attr-defined]
-        if item is None:
-            return None
-        lease = now + timedelta(seconds=settings.MODOPS_LEASE_SECONDS)
-        item.status = ItemStatus.CLAIMED
-        item.claimed_by = user
-        item.lease_expires_at = lease
-        item.version += 1
-        item.save(update_fields=["status", "claimed_by", "lease_expires_at", "version"])
-        record(
-            [
-                _event(
-                    item, user, "review_item.claimed", {"lease_expires_at": lease.isoformat(), "version": item.version}
-                )
-            ]
-        )
-    return ClaimResult(item, lease)
+        results, events = record_with(writes, claimed, last=True)
+    if not events:
+        return None
+    return ClaimResult(_as_uuid(results[0][0][0]), int(results[0][0][1]), lease)
 
 
 def claim_next(user: User, now: datetime | None = None) -> ClaimResult | None:
     """Claim the highest-priority item ``user`` is eligible for across every queue they may work."""
     require(user, Perm.REVIEW_CLAIM)
     tops = []
-    for queue in eligible_queues(user):
-        top = _candidates(user, queue).values_list("priority", "sla_due_at").first()  # type: ignore[attr-defined]
-        if top is not None:
-            tops.append((-top[0], top[1], queue.slug))
+    with connection.cursor() as cursor:
+        for queue in eligible_queues(user):
+            where, params = _eligible(user, queue)
+            cursor.execute(f"SELECT r.priority, r.sla_due_at FROM review_reviewitem r WHERE {where} {_ORDER}", params)  # noqa: S608
+            top = cursor.fetchone()
+            if top is not None:
+                tops.append((-top[0], str(top[1]), queue.slug))
     for _, _, slug in sorted(tops):
         # Someone may take the peeked item first; claim() then hands over the queue's next one.
         result = claim(user, slug, now)
@@ -140,7 +201,7 @@ def renew(user: User, item_id: uuid.UUID) -> ClaimResult:
         record(
             [_event(item, user, "review_item.lease_renewed", {"lease_expires_at": item.lease_expires_at.isoformat()})]
         )
-    return ClaimResult(item, item.lease_expires_at)
+    return ClaimResult.of(item, item.lease_expires_at)
 
 
 def _reopen(item: ReviewItem) -> None:
