@@ -33,23 +33,30 @@ class Statements:
         self._parts.append((sql, params))
         return len(self._parts) - 1
 
-    def insert(self, objs: Sequence[Model], returning: Sequence[str] = ()) -> int:
+    def insert(self, objs: Sequence[Model], returning: Sequence[str] = (), ignore_conflicts: bool = False) -> int:
         """Queue one INSERT of ``objs`` (all of one model, plain field values only).
 
         Values are prepared by each field as a save would (``pre_save`` fills ``auto_now_add``,
         ``get_db_prep_save`` adapts JSON, UUIDs and dates); ``returning`` names columns to read
-        back (an auto-increment id, say). The statement's text is built once per model.
+        back (an auto-increment id, say; with ``ignore_conflicts``, only the rows inserted come
+        back). The statement's text is built once per model.
         """
         db = connections[DEFAULT_DB_ALIAS]
         model = type(objs[0])
         auto_pk = objs[0].pk is None
         head, row, fields = _insert_shape(db.vendor, model, auto_pk)
-        params: list[Any] = []
+        rows = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objs]
         for obj in objs:
-            params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
             obj._state.adding = False
             obj._state.db = db.alias
-        sql = head + ", ".join([row] * len(objs))
+        if db.vendor == "postgresql":
+            # One array per column: the statement's text is the same for any number of rows, so the
+            # driver parses it once, not once per batch size.
+            sql, params = head + row, [list(column) for column in zip(*rows, strict=True)]
+        else:
+            sql, params = head + ", ".join([row] * len(objs)), [value for values in rows for value in values]
+        if ignore_conflicts:
+            sql += " ON CONFLICT DO NOTHING"
         if returning:
             sql += " RETURNING " + ", ".join(db.ops.quote_name(c) for c in returning)
         return self.add(sql, params)
@@ -76,10 +83,23 @@ class Statements:
 
 @cache
 def _insert_shape(vendor: str, model: type[Model], auto_pk: bool) -> tuple[str, str, list[Field[Any, Any]]]:
-    """``INSERT INTO table (columns) VALUES ``, one row's placeholders, and the fields in order."""
+    """The statement's head, the placeholders of one row (PostgreSQL: of the column arrays), the fields."""
     db = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not (auto_pk and f.primary_key and f.db_returning)]
     columns = ", ".join(db.ops.quote_name(f.column) for f in fields if f.column)
-    head = f"INSERT INTO {db.ops.quote_name(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - model metadata only
-    return head, "(" + ", ".join(["%s"] * len(fields)) + ")", fields
+    table = db.ops.quote_name(meta.db_table)
+    if vendor == "postgresql":
+        arrays = ", ".join(f"%s::{array_type(f, db)}" for f in fields)
+        return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(", arrays + ")", fields  # noqa: S608
+    return f"INSERT INTO {table} ({columns}) VALUES ", "(" + ", ".join(["%s"] * len(fields)) + ")", fields  # noqa: S608
+
+
+def array_type(field: Field[Any, Any], db: Any) -> str:
+    """The array type a column's values travel in to ``unnest``.
+
+    Lengths are left off: a cast to ``varchar(n)`` would silently cut a value that is too long,
+    where the column itself refuses it.
+    """
+    kind = str(field.db_type(db))
+    return ("text" if kind.startswith(("varchar", "char")) else kind) + "[]"

@@ -146,6 +146,10 @@ def _outermost() -> bool:
 _EVENT_COLUMNS = (
     "seq, at, actor, verb, subject_kind, subject_external_id, review_item_id, before, after, reason, prev_hash, hash"
 )
+_EVENT_ARRAYS = (
+    "%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::uuid[], "
+    "%s::jsonb[], %s::jsonb[], %s::text[], %s::text[], %s::text[]"
+)
 
 
 def _append_postgresql(
@@ -165,10 +169,9 @@ def _append_postgresql(
             head = cursor.fetchone()
             assert head is not None
         rows = _chain(pending, when, head[1], head[0])
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"] * len(rows))
-        params: list[Any] = []
+        columns: list[list[Any]] = [[] for _ in range(12)]
         for e in rows:
-            params += [
+            values = (
                 e.seq,
                 e.at,
                 e.actor,
@@ -181,12 +184,14 @@ def _append_postgresql(
                 e.reason,
                 e.prev_hash,
                 e.hash,
-            ]
-        params += [rows[-1].seq, rows[-1].hash]
+            )
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
+        # One array per column: the same statement text for any number of events.
         cursor.execute(
-            f"INSERT INTO audit_event ({_EVENT_COLUMNS}) VALUES {values}; "  # noqa: S608 - placeholders only
+            f"INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT * FROM unnest({_EVENT_ARRAYS}); "  # noqa: S608
             "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1" + ("; COMMIT" if commit else ""),
-            params,
+            [*columns, rows[-1].seq, rows[-1].hash],
         )
     return rows
 

@@ -8,6 +8,7 @@ so far (written out) so the stream's recompute sees every item opened before it,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,8 @@ from modops.review.services.items import (
     new_item,
     opened_event,
 )
+from modops.review.services.routing import queue_by_id
+from modops.statements import Statements, array_type
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.models import Subject
 from modops.subjects.services import Dirty, SubjectRef, apply_ref, fetch, wanted_by
@@ -130,8 +133,9 @@ def save_subjects(dirty: Dirty, now: datetime) -> None:
 def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> None:
     """Write ``names`` of ``rows`` in one UPDATE.
 
-    On PostgreSQL an ``UPDATE … FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE per column
-    and row, which costs more Python time than the round trips it saves.
+    On PostgreSQL an ``UPDATE … FROM unnest(…)`` with one array per column: Django's ``bulk_update``
+    builds a CASE per column and row, which costs more Python time than the round trips it saves,
+    and arrays keep the statement's text the same for any number of rows.
     """
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(rows, names)
@@ -141,15 +145,13 @@ def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> Non
     assert pk is not None
     fields: list[Any] = [pk, *(meta.get_field(name) for name in names)]
     columns: list[str] = [f.column for f in fields]
-    row_sql = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
-    params: list[Any] = []
-    for row in rows:
-        params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    arrays = ", ".join(f"%s::{array_type(f, connection)}" for f in fields)
+    params: list[Any] = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows] for f in fields]
     q = connection.ops.quote_name
     assignments = ", ".join(f"{q(c)} = v.{q(c)}" for c in columns[1:])
     sql = (
         f"UPDATE {q(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model, values bound
-        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v({', '.join(q(c) for c in columns)}) "
+        f"FROM unnest({arrays}) AS v({', '.join(q(c) for c in columns)}) "
         f"WHERE t.{q(columns[0])} = v.{q(columns[0])}"
     )
     with connection.cursor() as cursor:
@@ -157,9 +159,17 @@ def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> Non
 
 
 def take_reports(
-    batch: list[Taken], order: list[int], recompute: Callable[[Subject, str], list[NewEvent]], now: datetime
+    batch: list[Taken],
+    order: list[int],
+    recompute: Callable[[Subject, str], list[NewEvent]],
+    now: datetime,
+    writes: Statements,
 ) -> tuple[list[dict[str, Any]], list[NewEvent]]:
-    """Record ``batch`` (taken in ``order``); the response bodies by batch index and the events, in order."""
+    """Record ``batch`` (taken in ``order``); the response bodies by batch index and the events, in order.
+
+    The reports themselves are queued in ``writes``, for the caller to send with the event log's
+    append (``record_with``).
+    """
     require_transaction()
     known = load_subjects([t.data.subject for t in batch])
 
@@ -186,7 +196,7 @@ def take_reports(
     _attach(segment)
     done += segment
     reports = [report_row(p.taken, p.subject, _item_of(p)) for p in done]
-    Report.objects.bulk_create(reports)
+    writes.insert(reports)
     bodies: list[dict[str, Any]] = [{} for _ in batch]
     events: list[NewEvent] = []
     for pending, report in zip(done, reports, strict=True):
@@ -196,6 +206,10 @@ def take_reports(
         events += pending.events
         events.append(received_event(pending.taken, report))
     return bodies, events
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _item_of(pending: _Pending) -> ReviewItem:
@@ -229,8 +243,9 @@ def _attach(segment: list[_Pending]) -> None:
             break
         # A concurrent writer may open the same item between our read and our insert: the partial
         # unique index refuses ours, and those pairs are taken again against the winner's item.
-        ReviewItem.objects.bulk_create(list(opened.values()), ignore_conflicts=True)
-        stored = set(ReviewItem.objects.filter(pk__in=[i.pk for i in opened.values()]).values_list("pk", flat=True))
+        insert = Statements()
+        insert.insert(list(opened.values()), returning=["id"], ignore_conflicts=True)
+        stored = {_uuid(row[0]) for row in insert.run()[0]}
         todo = [pair for pair, item in opened.items() if item.pk not in stored]
         if not todo:
             break
@@ -256,6 +271,21 @@ def _lock_open_items(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Revi
     if not pairs:
         return {}
     wanted = set(pairs)
+    if connection.vendor == "postgresql":
+        # Exactly the wanted pairs, joined on two arrays: not every open item of those subjects
+        # under any of those policies, and the same statement text whatever the batch size.
+        subjects, policies = zip(*sorted(wanted), strict=True)
+        found = list(
+            ReviewItem.objects.raw(
+                "SELECT r.* FROM review_reviewitem r JOIN unnest(%s::bigint[], %s::bigint[]) AS w(s, p) "
+                "ON r.subject_id = w.s AND r.policy_id = w.p WHERE r.status <> %s "
+                "ORDER BY r.subject_id, r.policy_id FOR UPDATE OF r",
+                [list(subjects), list(policies), ItemStatus.CLOSED.value],
+            )
+        )
+        for item in found:
+            item.queue = queue_by_id(item.queue_id)
+        return {(r.subject_id, r.policy_id): r for r in found}
     rows = (
         ReviewItem.objects.select_for_update(of=("self",))
         .select_related("queue")

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from modops.accounts.models import ApiToken
-from modops.audit.services import NewEvent, record
+from modops.audit.services import NewEvent, record, record_with
 from modops.dbretry import retrying
 from modops.intake.batch import Taken, received_event, report_row, take_reports
 from modops.intake.models import Detection, IdempotencyRecord, ReportSource
@@ -21,6 +21,7 @@ from modops.policies.models import Policy
 from modops.policies.services import UnknownPolicy, get_policy
 from modops.review.services import Signal, attach_signal, recompute_for_subject
 from modops.review.services.errors import Invalid
+from modops.statements import Statements
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.services import SubjectRef, upsert
 
@@ -107,6 +108,7 @@ def submit_reports(batch: list[ReportInput], actor: str, set_based: bool = True)
     now = timezone.now()
     # Take rows in one global order so concurrent batches queue behind each other instead of deadlocking.
     order = sorted(range(len(batch)), key=lambda i: _lock_key(batch[i]))
+    writes = Statements()
     with transaction.atomic():
         if not set_based:
             bodies: list[dict[str, Any]] = [{} for _ in batch]
@@ -116,8 +118,8 @@ def submit_reports(batch: list[ReportInput], actor: str, set_based: bool = True)
                 events.extend(taken)
         else:
             work = [Taken(data, policies[i], actor, now) for i, data in enumerate(batch)]
-            bodies, events = take_reports(work, order, _recompute, now)
-        record(events, at=now)
+            bodies, events = take_reports(work, order, _recompute, now, writes)
+        record_with(writes, lambda _: events, at=now, last=True)
     return bodies
 
 
@@ -126,9 +128,10 @@ def submit_group(group: list[tuple[ReportInput, Policy, str]]) -> list[dict[str,
     now = timezone.now()
     work = [Taken(data, policy, actor, data.at or now) for data, policy, actor in group]
     order = sorted(range(len(work)), key=lambda i: _lock_key(work[i].data))
+    writes = Statements()
     with transaction.atomic():
-        bodies, events = take_reports(work, order, _recompute, now)
-        record(events, at=now)
+        bodies, events = take_reports(work, order, _recompute, now, writes)
+        record_with(writes, lambda _: events, at=now, last=True)
     return bodies
 
 

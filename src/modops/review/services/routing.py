@@ -15,6 +15,13 @@ def queue_by_slug(slug: str) -> Queue | None:
     return _queues.get(slug, lambda: Queue.objects.filter(slug=slug).first())
 
 
+_queues_by_id: TtlCache[int, Queue] = TtlCache("queues-by-id", 10.0, invalidate_on=(Queue,))
+
+
+def queue_by_id(pk: int) -> Queue:
+    return _queues_by_id.get(pk, lambda: Queue.objects.get(pk=pk))
+
+
 def route(policy_id: int, language: str, tier: int, live: bool) -> Queue:
     """The first rule (by ``order``) whose conditions all hold; the default queue otherwise."""
     rules = _rules.get("all", lambda: list(RoutingRule.objects.select_related("queue").order_by("order", "id")))
