@@ -44,14 +44,16 @@ class Statements:
         db = connections[DEFAULT_DB_ALIAS]
         model = type(objs[0])
         auto_pk = objs[0].pk is None
-        head, row, fields = _insert_shape(db.vendor, model, auto_pk)
+        # Many rows on PostgreSQL: one array per column, so the statement's text is the same for any
+        # number of rows and the driver parses it once, not once per batch size. A few rows: a
+        # VALUES list, whose short text the driver caches and whose values quote more cheaply.
+        arrays = db.vendor == "postgresql" and len(objs) > FEW_ROWS
+        head, row, fields = _insert_shape(model, auto_pk, arrays)
         rows = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objs]
         for obj in objs:
             obj._state.adding = False
             obj._state.db = db.alias
-        if db.vendor == "postgresql":
-            # One array per column: the statement's text is the same for any number of rows, so the
-            # driver parses it once, not once per batch size.
+        if arrays:
             sql, params = head + row, [list(column) for column in zip(*rows, strict=True)]
         else:
             sql, params = head + ", ".join([row] * len(objs)), [value for values in rows for value in values]
@@ -81,17 +83,21 @@ class Statements:
             return out
 
 
+#: Up to this many rows, an INSERT lists their values; past it (on PostgreSQL) it sends column arrays.
+FEW_ROWS = 8
+
+
 @cache
-def _insert_shape(vendor: str, model: type[Model], auto_pk: bool) -> tuple[str, str, list[Field[Any, Any]]]:
-    """The statement's head, the placeholders of one row (PostgreSQL: of the column arrays), the fields."""
+def _insert_shape(model: type[Model], auto_pk: bool, arrays: bool) -> tuple[str, str, list[Field[Any, Any]]]:
+    """The statement's head, the placeholders of one row (or of the column arrays), the fields."""
     db = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not (auto_pk and f.primary_key and f.db_returning)]
     columns = ", ".join(db.ops.quote_name(f.column) for f in fields if f.column)
     table = db.ops.quote_name(meta.db_table)
-    if vendor == "postgresql":
-        arrays = ", ".join(f"%s::{array_type(f, db)}" for f in fields)
-        return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(", arrays + ")", fields  # noqa: S608
+    if arrays:
+        casts = ", ".join(f"%s::{array_type(f, db)}" for f in fields)
+        return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(", casts + ")", fields  # noqa: S608
     return f"INSERT INTO {table} ({columns}) VALUES ", "(" + ", ".join(["%s"] * len(fields)) + ")", fields  # noqa: S608
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from modops.audit.chain import GENESIS, link_hash
 from modops.audit.models import ChainHead, Event
-from modops.statements import Rows, Statements
+from modops.statements import FEW_ROWS, Rows, Statements
 
 
 def require_transaction() -> None:
@@ -146,10 +146,9 @@ def _outermost() -> bool:
 _EVENT_COLUMNS = (
     "seq, at, actor, verb, subject_kind, subject_external_id, review_item_id, before, after, reason, prev_hash, hash"
 )
-_EVENT_ARRAYS = (
-    "%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[], %s::uuid[], "
-    "%s::jsonb[], %s::jsonb[], %s::text[], %s::text[], %s::text[]"
-)
+_EVENT_ROW = ("bigint", "timestamptz", "text", "text", "text", "text", "uuid", "jsonb", "jsonb", "text", "text", "text")
+_EVENT_ROW_SQL = "(" + ", ".join(f"%s::{kind}" for kind in _EVENT_ROW) + ")"
+_EVENT_ARRAYS = ", ".join(f"%s::{kind}[]" for kind in _EVENT_ROW)
 
 
 def _append_postgresql(
@@ -169,9 +168,9 @@ def _append_postgresql(
             head = cursor.fetchone()
             assert head is not None
         rows = _chain(pending, when, head[1], head[0])
-        columns: list[list[Any]] = [[] for _ in range(12)]
+        params: list[Any] = []
         for e in rows:
-            values = (
+            params += (
                 e.seq,
                 e.at,
                 e.actor,
@@ -185,14 +184,14 @@ def _append_postgresql(
                 e.prev_hash,
                 e.hash,
             )
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        # One array per column: the same statement text for any number of events.
-        cursor.execute(
-            f"INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT * FROM unnest({_EVENT_ARRAYS}); "  # noqa: S608
-            "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1" + ("; COMMIT" if commit else ""),
-            [*columns, rows[-1].seq, rows[-1].hash],
-        )
+        if len(rows) > FEW_ROWS:
+            # One array per column: the same statement text for any number of events.
+            params = [params[i :: len(_EVENT_ROW)] for i in range(len(_EVENT_ROW))]
+            insert = f"INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT * FROM unnest({_EVENT_ARRAYS})"  # noqa: S608
+        else:
+            insert = f"INSERT INTO audit_event ({_EVENT_COLUMNS}) VALUES " + ", ".join([_EVENT_ROW_SQL] * len(rows))  # noqa: S608
+        move = "; UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1" + ("; COMMIT" if commit else "")  # noqa: S608
+        cursor.execute(insert + move, [*params, rows[-1].seq, rows[-1].hash])
     return rows
 
 
