@@ -120,13 +120,20 @@ DEFAULT_CLASSIFIER = "modops-linear"
 # entities and hashtag signs dropped. Texts arrive normalised (lower case, no newline).
 _LINKS = re.compile(r"https?://\S+|www\.\S+")
 _MENTIONS = re.compile(r"@\w+")
-_NOISE = re.compile(r"&#?\w+;|\brt\b|#")
+# Entities, retweet markers and '#' are dropped as by one pass of ``&#?\w+;|\brt\b|#``:
+# the three never overlap, and dropping one cannot change a word boundary next to
+# another (each starts and ends with a non-word character, replaced by a space), so
+# they go in three passes that each have a literal to search for.
+_ENTITIES = re.compile(r"&#?\w+;")
+_RETWEETS = re.compile(r"rt(?<!\wrt)\b")
 
 
 def clean_artefacts(texts: Sequence[str]) -> list[str]:
     """Replace mentions and links, drop entities, retweet markers and ``#``, batch-wide."""
-    joined = "\n".join(texts)
-    joined = _NOISE.sub(" ", _MENTIONS.sub(" @user ", _LINKS.sub(" url ", joined)))
+    # A link starts with "http" or "www.": only texts holding one need the link pattern.
+    joined = "\n".join([_LINKS.sub(" url ", t) if "http" in t or "www." in t else t for t in texts])
+    joined = _MENTIONS.sub(" @user ", joined)
+    joined = _RETWEETS.sub(" ", _ENTITIES.sub(" ", joined).replace("#", " "))
     cleaned = joined.split("\n")
     if len(cleaned) != len(texts):  # a text held a newline itself
         return [clean_artefacts([text.replace("\n", " ")])[0] for text in texts]

@@ -54,7 +54,8 @@ class HashedBatch:
 def _bucket(hashes: U64, salt: int, bits: int) -> I64:
     with np.errstate(over="ignore"):
         mixed = (hashes ^ np.uint64(salt)) * _MIX
-    return (mixed >> np.uint64(64 - bits)).astype(np.int64)
+    # Under 2**bits, so reading the bits as int64 gives the same numbers.
+    return (mixed >> np.uint64(64 - bits)).view(np.int64)
 
 
 def _scale(doc: I64, size: int) -> F32:
@@ -128,6 +129,11 @@ def hash_batch(texts: Sequence[str], bits: int = 18) -> HashedBatch:
     return HashedBatch(size, np.concatenate(docs), np.concatenate(indices), np.concatenate(values))
 
 
+# Word characters: ASCII letters and digits, and anything beyond ASCII (index 128).
+_WORD_ASCII = np.zeros(129, dtype=bool)
+_WORD_ASCII[[*range(48, 58), *range(97, 123), 128]] = True
+
+
 class _Powers:
     """Powers of ``_P`` and of its inverse, grown on demand and kept between batches."""
 
@@ -160,6 +166,8 @@ class LinearScorer:
             raise ValueError("weights must have a power-of-two length")
         # One extra zero weight, the bucket of windows that cross a text edge.
         self._weights = np.concatenate((weights.astype(np.float32), np.zeros(1, dtype=np.float32)))
+        # The same weights widened (exactly) to float64, the precision sums are taken in.
+        self._wide = self._weights.astype(np.float64)
         self._zero = 1 << self.bits
         self.intercept = float(intercept)
         self._powers = _Powers()
@@ -168,52 +176,64 @@ class LinearScorer:
         size = len(texts)
         if size == 0:
             return np.zeros(0, dtype=np.float64)
-        bits, weights = self.bits, self._weights
+        bits, weights = self.bits, self._wide
+        shift = np.uint64(64 - bits)
         joined = "\x00 " + " \x00 ".join(texts) + " \x00"
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        narrow = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        codes = narrow.astype(np.uint64)
         length = codes.shape[0]
-        seps = np.flatnonzero(codes == _SEP)
+        seps = np.flatnonzero(narrow == _SEP)
         inner = np.diff(seps) - 1  # characters between two separators
         doc_starts, doc_ends = seps[:-1], seps[1:]
 
         char_sum = np.zeros(size, dtype=np.float64)
         char_count = np.zeros(size, dtype=np.float64)
         rolling = codes.copy()
+        total = np.empty(length + 1, dtype=np.float64)
+        total[0] = 0.0
         with np.errstate(over="ignore"):
             for n in range(2, max(CHAR_SIZES) + 1):
-                rolling = rolling[:-1] * _P + codes[n - 1 :]
+                # In place: rolling[i] becomes the hash of the n characters from i.
+                rolling = rolling[:-1]
+                rolling *= _P
+                rolling += codes[n - 1 :]
                 if n not in CHAR_SIZES:
                     continue
-                index = _bucket(rolling, n, bits)
+                hashed = rolling ^ np.uint64(n)
+                hashed *= _MIX
+                hashed >>= shift
+                index = hashed.view(np.int64)  # under 2**bits, so the same numbers
                 # Windows starting at a separator or fewer than n before one cross an edge.
                 crossing = (seps[:, None] - np.arange(n)).ravel()
                 crossing = crossing[(crossing >= 0) & (crossing < index.shape[0])]
                 index[crossing] = self._zero
-                gathered = np.cumsum(weights[index], dtype=np.float64)
-                total = np.concatenate(([0.0], gathered))
                 limit = index.shape[0]
+                np.cumsum(np.take(weights, index), out=total[1 : limit + 1])
                 char_sum += total[np.minimum(doc_ends, limit)] - total[np.minimum(doc_starts, limit)]
                 char_count += np.maximum(inner - n + 1, 0)
         logits = np.full(size, self.intercept, dtype=np.float64)
         has_chars = char_count > 0
         logits[has_chars] += char_sum[has_chars] / np.sqrt(char_count[has_chars])
 
-        is_word = ((codes >= 97) & (codes <= 122)) | ((codes >= 48) & (codes <= 57)) | (codes > 127)
-        edges = np.diff(is_word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        is_word = _WORD_ASCII[np.minimum(narrow, 128)]
+        edges = np.diff(is_word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         if starts.size == 0:
             return logits
         ends = np.flatnonzero(edges == -1)
         forward, inverse = self._powers.get(length)
         with np.errstate(over="ignore"):
-            prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(codes * forward)))
+            prefix = np.empty(length + 1, dtype=np.uint64)
+            prefix[0] = 0
+            np.multiply(codes, forward, out=codes)  # the codes themselves are not needed any more
+            np.cumsum(codes, out=prefix[1:])
             word_hash = (prefix[ends] - prefix[starts]) * inverse[starts]
             word_doc = np.searchsorted(seps, starts) - 1
             same = word_doc[1:] == word_doc[:-1]
             pair_hash = word_hash[:-1][same] * _P + word_hash[1:][same]
         pair_doc = word_doc[1:][same]
-        word_sum = np.bincount(word_doc, weights=weights[_bucket(word_hash, 11, bits)], minlength=size)
-        word_sum += np.bincount(pair_doc, weights=weights[_bucket(pair_hash, 12, bits)], minlength=size)
+        word_sum = np.bincount(word_doc, weights=np.take(weights, _bucket(word_hash, 11, bits)), minlength=size)
+        word_sum += np.bincount(pair_doc, weights=np.take(weights, _bucket(pair_hash, 12, bits)), minlength=size)
         word_count = np.bincount(word_doc, minlength=size) + np.bincount(pair_doc, minlength=size)
         has_words = word_count > 0
         logits[has_words] += word_sum[has_words] / np.sqrt(word_count[has_words])

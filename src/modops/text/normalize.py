@@ -22,6 +22,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
+from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
@@ -129,22 +130,60 @@ def fold_char(char: str) -> str:
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class _Stage:
-    text: str
-    # spans[i] = (start, end) of text[i] in the previous stage; None = identity.
-    spans: list[Span] | None
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table applying :func:`fold_char`, filled as characters are met.
+
+    ``uneven`` holds the characters of the table that do not fold to exactly one
+    character. The table stops growing at 200,000 characters (as :func:`fold_char`'s
+    cache does); from then on ``full`` is set and ``uneven`` no longer covers every
+    character met.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[str] = set()
+        self.full = False
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        result = fold_char(char)
+        if len(self) < 200_000:
+            if len(result) != 1:
+                self.uneven.add(char)  # before the table has it, for other threads' sake
+            self[code] = result
+        else:
+            self.full = True
+        return result
 
 
-def _fold_chars(text: str) -> _Stage:
+_FOLD_TABLE = _FoldTable()
+
+# How a stage's output maps back to its input, as pieces in output order:
+# ``(start, end, True)``: output characters copied one for one from input ``start..end``;
+# ``(start, end, False)``: one output character standing for input ``start..end``.
+Piece = tuple[int, int, bool]
+
+
+def _fold_chars(text: str) -> tuple[str, list[Span] | None]:
+    """Stage 1: the folded text, and its spans when characters do not fold one for one."""
     if text.isascii() and text.isprintable():
-        return _Stage(text.lower(), None)
-    parts = [fold_char(char) for char in text]
-    folded = "".join(parts)
-    if len(folded) == len(text) and all(len(part) == 1 for part in parts):
-        return _Stage(folded, None)
-    spans = [(index, index + 1) for index, part in enumerate(parts) for _ in part]
-    return _Stage(folded, spans)
+        return text.lower(), None
+    table = _FOLD_TABLE
+    folded = text.translate(table)
+    if table.full:
+        even = all(len(table[ord(char)]) == 1 for char in set(text))
+    else:
+        even = table.uneven.isdisjoint(text)
+    if even:
+        return folded, None
+    spans: list[Span] = []
+    for index, char in enumerate(text):
+        size = len(table[ord(char)])
+        if size == 1:
+            spans.append((index, index + 1))
+        elif size:
+            spans.extend([(index, index + 1)] * size)
+    return folded, spans
 
 
 def _fold_leet(text: str) -> str:
@@ -164,57 +203,74 @@ def _fold_token(match: re.Match[str]) -> str:
     return head + core.translate(_LEET) + tail
 
 
-def _join_spaced(text: str) -> _Stage:
+def _join_spaced(text: str) -> tuple[str, list[Piece] | None]:
+    """Stage 3: spaced-out words joined; pieces mapping back, None if nothing changed."""
     if _SPACED.search(text) is None:
-        return _Stage(text, None)
+        return text, None
     out: list[str] = []
-    spans: list[Span] = []
+    pieces: list[Piece] = []
     position = 0
     for match in _SPACED.finditer(text):
-        for index in range(position, match.start()):
-            out.append(text[index])
-            spans.append((index, index + 1))
-        for index in range(match.start(), match.end()):
+        start, end = match.span()
+        if start > position:
+            out.append(text[position:start])
+            pieces.append((position, start, True))
+        for index in range(start, end):
             if "a" <= text[index] <= "z":
                 out.append(text[index])
-                spans.append((index, index + 1))
-        position = match.end()
-    for index in range(position, len(text)):
-        out.append(text[index])
-        spans.append((index, index + 1))
-    return _Stage("".join(out), spans)
+                pieces.append((index, index + 1, True))
+        position = end
+    if position < len(text):
+        out.append(text[position:])
+        pieces.append((position, len(text), True))
+    return "".join(out), pieces
 
 
-def _squash(text: str) -> tuple[_Stage, frozenset[int]]:
+def _squash(text: str) -> tuple[str, list[Piece] | None, frozenset[int]]:
+    """Stage 4: runs of three or more letters squashed to two; pieces back; elongated indices."""
     if _RUN3.search(text) is None:
-        return _Stage(text, None), frozenset()
+        return text, None, frozenset()
     out: list[str] = []
-    spans: list[Span] = []
-    elongated: set[int] = set()
+    pieces: list[Piece] = []
+    elongated: list[int] = []
     position = 0
+    size = 0
     for match in _RUN3.finditer(text):
-        for index in range(position, match.start()):
-            out.append(text[index])
-            spans.append((index, index + 1))
-        elongated.add(len(out))
-        out.append(match.group(1))
-        out.append(match.group(1))
-        spans.append((match.start(), match.start() + 1))
-        spans.append((match.start() + 1, match.end()))
-        position = match.end()
-    for index in range(position, len(text)):
-        out.append(text[index])
-        spans.append((index, index + 1))
-    return _Stage("".join(out), spans), frozenset(elongated)
+        start, end = match.span()
+        if start > position:
+            out.append(text[position:start])
+            pieces.append((position, start, True))
+            size += start - position
+        elongated.append(size)
+        out.append(text[start] * 2)
+        pieces.append((start, start + 1, True))
+        pieces.append((start + 1, end, False))
+        size += 2
+        position = end
+    if position < len(text):
+        out.append(text[position:])
+        pieces.append((position, len(text), True))
+    return "".join(out), pieces, frozenset(elongated)
 
 
-def _compose(outer: list[Span] | None, inner: list[Span] | None) -> list[Span] | None:
-    """Spans of the later stage (``inner``) expressed in the coordinates of ``outer``'s source."""
-    if inner is None:
+def _compose(outer: list[Span] | None, pieces: list[Piece] | None) -> list[Span] | None:
+    """Spans of a later stage (given by its ``pieces``) in the coordinates of ``outer``'s source."""
+    if pieces is None:
         return outer
+    spans: list[Span] = []
     if outer is None:
-        return inner
-    return [(outer[start][0], outer[end - 1][1]) for start, end in inner]
+        for start, end, copied in pieces:
+            if copied:
+                spans.extend(zip(range(start, end), range(start + 1, end + 1), strict=True))
+            else:
+                spans.append((start, end))
+    else:
+        for start, end, copied in pieces:
+            if copied:
+                spans.extend(outer[start:end])
+            else:
+                spans.append((outer[start][0], outer[end - 1][1]))
+    return spans
 
 
 class Skeleton:
@@ -315,34 +371,95 @@ class Normalized:
 
 def normalize(text: str) -> Normalized:
     """Fold ``text`` for matching; never raises for any ``str``."""
-    first = _fold_chars(text)
-    leet = _fold_leet(first.text)
-    joined = _join_spaced(leet)
-    squashed, elongated = _squash(joined.text)
-    spans = _compose(_compose(first.spans, joined.spans), squashed.spans)
-    return Normalized(text, squashed.text, spans, elongated)
+    folded, spans = _fold_chars(text)
+    joined, pieces = _join_spaced(_fold_leet(folded))
+    spans = _compose(spans, pieces)
+    squashed, pieces, elongated = _squash(joined)
+    return Normalized(text, squashed, _compose(spans, pieces), elongated)
+
+
+class _SpanMap:
+    """One text's way back to its original through the stages that changed it.
+
+    ``fold`` is stage 1's spans (None: one for one), ``stages`` the pieces of each later
+    stage that changed the text, in order. :meth:`spans` builds the per-character list
+    :class:`Normalized` holds; :meth:`original_span` maps one span without it, which is
+    all a term hit needs.
+    """
+
+    __slots__ = ("_outputs", "fold", "stages")
+
+    def __init__(self, fold: list[Span] | None, stages: list[list[Piece]]) -> None:
+        self.fold = fold
+        self.stages = stages
+        self._outputs: list[list[int] | None] = [None] * len(stages)
+
+    def spans(self) -> list[Span]:
+        spans = self.fold
+        for pieces in self.stages:
+            spans = _compose(spans, pieces)
+        assert spans is not None
+        return spans
+
+    def original_span(self, length: int, original_length: int, start: int, end: int) -> Span:
+        """As :meth:`Normalized.original_span` for a text of ``length`` characters."""
+        start = min(max(start, 0), length)
+        end = min(max(end, start), length)
+        if start == end:
+            if start == length:
+                point = self._end(length - 1) if length else original_length
+            else:
+                point = self._start(start)
+            return point, point
+        return self._start(start), self._end(end - 1)
+
+    def _start(self, index: int) -> int:
+        """Where character ``index`` of the text starts in the original."""
+        for level in range(len(self.stages) - 1, -1, -1):
+            start, _, copied, offset = self._piece(level, index)
+            index = start + offset if copied else start
+        return self.fold[index][0] if self.fold is not None else index
+
+    def _end(self, index: int) -> int:
+        """Where character ``index`` of the text ends in the original."""
+        for level in range(len(self.stages) - 1, -1, -1):
+            start, end, copied, offset = self._piece(level, index)
+            index = start + offset if copied else end - 1
+        return self.fold[index][1] if self.fold is not None else index + 1
+
+    def _piece(self, level: int, index: int) -> tuple[int, int, bool, int]:
+        """The piece of stage ``level`` that output character ``index`` comes from, and its offset there."""
+        pieces = self.stages[level]
+        outputs = self._outputs[level]
+        if outputs is None:
+            outputs = self._outputs[level] = list(
+                accumulate((end - start if copied else 1 for start, end, copied in pieces), initial=0)
+            )
+        piece = bisect_right(outputs, index) - 1
+        start, end, copied = pieces[piece]
+        return start, end, copied, index - outputs[piece]
 
 
 class NormalizedBatch:
-    """Many texts folded together, sharing regex passes over the joined batch.
+    """Many texts folded together, sharing passes over the joined batch.
 
     Most chat is plain ASCII with no spaced-out words or elongated letters; such texts
-    get no span map at all, and :class:`Normalized` objects are built only when
-    asked for. ``batch[i]`` equals ``normalize(originals[i])``.
+    get no span map at all, and :class:`Normalized` objects (with their per-character
+    spans) are built only when asked for. ``batch[i]`` equals ``normalize(originals[i])``.
     """
 
-    __slots__ = ("_cache", "_elongated", "_spans", "originals", "texts")
+    __slots__ = ("_cache", "_elongated", "_maps", "originals", "texts")
 
     def __init__(
         self,
         originals: list[str],
         texts: list[str],
-        spans: dict[int, list[Span]],
+        maps: dict[int, _SpanMap],
         elongated: dict[int, frozenset[int]],
     ) -> None:
         self.originals = originals
         self.texts = texts
-        self._spans = spans
+        self._maps = maps
         self._elongated = elongated
         self._cache: dict[int, Normalized] = {}
 
@@ -352,19 +469,19 @@ class NormalizedBatch:
     def __getitem__(self, index: int) -> Normalized:
         found = self._cache.get(index)
         if found is None:
+            mapping = self._maps.get(index)
             found = Normalized(
                 self.originals[index],
                 self.texts[index],
-                self._spans.get(index),
+                None if mapping is None else mapping.spans(),
                 self._elongated.get(index, frozenset()),
             )
             self._cache[index] = found
         return found
 
-    @property
-    def mapped(self) -> dict[int, list[Span]]:
-        """Text index -> span map, for the texts whose positions differ from the original's."""
-        return self._spans
+    def mapped(self) -> list[int]:
+        """Indices of the texts whose positions differ from the original's."""
+        return list(self._maps)
 
     def elongated_map(self) -> dict[int, frozenset[int]]:
         """Text index -> its elongated positions, for the texts that have any."""
@@ -372,65 +489,73 @@ class NormalizedBatch:
 
     def original_span(self, index: int, start: int, end: int) -> tuple[int, int]:
         """As :meth:`Normalized.original_span` for text ``index``."""
-        if index not in self._spans:
+        mapping = self._maps.get(index)
+        if mapping is None:
             length = len(self.texts[index])
             start = min(max(start, 0), length)
             return start, min(max(end, start), length)
-        return self[index].original_span(start, end)
+        return mapping.original_span(len(self.texts[index]), len(self.originals[index]), start, end)
 
 
-_LEET_LOOKUP = np.arange(128, dtype=np.uint32)
+# Masks of one byte per character (characters beyond Latin-1 become "?"), for bytes.translate.
+_LEET_CHARS_MASK = bytes(int(chr(code) in "4@3105$7+89!|") for code in range(256))
+_LETTERS_MASK = bytes(int(97 <= code <= 122) for code in range(256))
+_BREAKS_MASK = bytes(int(chr(code) not in "abcdefghijklmnopqrstuvwxyz0123456789@$+!|") for code in range(256))
+_BANGS_MASK = bytes(int(chr(code) in "!|") for code in range(256))
+_LEET_BYTES = np.arange(256, dtype=np.uint8)
 for _source, _target in _LEET.items():
-    _LEET_LOOKUP[_source] = ord(str(_target))
-_TOKEN_CHARS = np.zeros(128, dtype=bool)
-_TOKEN_CHARS[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789@$+!|"]] = True
-_LEET_MASK = np.zeros(128, dtype=bool)
-_LEET_MASK[[ord(c) for c in "4@3105$7+89!|"]] = True
-_BANG_MASK = np.zeros(128, dtype=bool)
-_BANG_MASK[[ord("!"), ord("|")]] = True
+    _LEET_BYTES[_source] = ord(str(_target))
 
 
-def _fold_leet_joined(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], bool]:
-    """:func:`_fold_leet` over many texts' code points at once (same result, in numpy).
+def _mask(data: bytes, table: bytes) -> npt.NDArray[np.bool_]:
+    return np.frombuffer(data.translate(table), dtype=bool)
+
+
+def _leet_changes(data: bytes) -> npt.NDArray[np.intp]:
+    """Positions that :func:`_fold_leet` changes in many texts at once, given one byte per character.
 
     A token is a maximal run of ``[a-z0-9@$+!|]``; one holding a letter next to a
-    leet character has its core (the token without leading and trailing ``!``/``|``)
-    translated.
+    leet character has the leet characters of its core (the token without leading
+    and trailing ``!``/``|``) translated.
     """
-    ascii_codes = np.where(codes < 128, codes, 0)
-    token = _TOKEN_CHARS[ascii_codes]
-    letter = (codes >= 97) & (codes <= 122)
-    leet = _LEET_MASK[ascii_codes]
-    pair = (letter[:-1] & leet[1:]) | (leet[:-1] & letter[1:])
-    if not pair.any():
-        return codes, False
-    starts = token & ~np.concatenate(([False], token[:-1]))
-    run = np.cumsum(starts)
-    run[~token] = 0
-    marked = np.zeros(int(np.count_nonzero(starts)) + 1, dtype=bool)
-    marked[run[:-1][pair]] = True
-    marked[0] = False
-    solid = token & ~_BANG_MASK[ascii_codes]
-    before = np.cumsum(solid)  # solid characters up to and including each position
-    # Solid characters of the run up to here, and from here to the run's end.
-    first = np.flatnonzero(starts)
-    base = np.zeros(marked.shape[0], dtype=np.int64)
-    base[1:] = before[first] - solid[first]
-    last = np.flatnonzero(token & ~np.concatenate((token[1:], [False])))
-    total = np.zeros(marked.shape[0], dtype=np.int64)
-    total[1:] = before[last]
-    core = (before - base[run] > 0) & (total[run] - before + solid > 0)
-    change = marked[run] & core & leet
-    out = codes.copy()
-    out[change] = _LEET_LOOKUP[codes[change]]
-    return out, True
+    leet = np.flatnonzero(_mask(data, _LEET_CHARS_MASK))
+    size = len(data)
+    if not leet.shape[0]:
+        return leet
+    letters = _mask(data, _LETTERS_MASK)
+    paired = (letters[np.maximum(leet - 1, 0)] & (leet > 0)) | (
+        letters[np.minimum(leet + 1, size - 1)] & (leet < size - 1)
+    )
+    if not paired.any():
+        return leet[:0]
+    # The token around each leet character, numbered by the non-token characters before it.
+    breaks = np.flatnonzero(_mask(data, _BREAKS_MASK))
+    token = np.searchsorted(breaks, leet)
+    marked = np.zeros(breaks.shape[0] + 1, dtype=bool)
+    marked[token[paired]] = True
+    keep = np.flatnonzero(marked[token])
+    leet, token = leet[keep], token[keep]
+    bangs = _mask(data, _BANGS_MASK)
+    bang = bangs[leet]
+    if not bang.any():
+        return leet
+    # A '!' or '|' is in the core when a character other than those stands before and after it.
+    bounded = np.concatenate(([-1], breaks, [size]))
+    position, token = leet[bang], token[bang]
+    start, end = bounded[token] + 1, bounded[token + 1]
+    where = np.flatnonzero(bangs)
+    before = position - start > np.searchsorted(where, position) - np.searchsorted(where, start)
+    behind = end - position - 1 > np.searchsorted(where, end) - np.searchsorted(where, position + 1)
+    changed = ~bang
+    changed[bang] = before & behind
+    return leet[changed]
 
 
-def _reshape_candidates(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
+def _reshape_candidates(codes: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
     """Positions near which a text may hold a spaced-out word or a run of three letters.
 
     A superset: the exact stages decide. Spaced-out words need three isolated letters
-    each at most three characters from the last.
+    each at most three characters from the last. Takes one byte per character.
     """
     letter = (codes >= 97) & (codes <= 122)
     alnum = letter | ((codes >= 48) & (codes <= 57))
@@ -445,39 +570,70 @@ def _reshape_candidates(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.intp]:
 
 
 def normalize_batch(texts: list[str]) -> NormalizedBatch:
-    """:func:`normalize` for a list of texts, with one regex pass per stage for the batch.
+    """:func:`normalize` for a list of texts, with one pass per stage for the batch.
 
     After stage 1 no text holds a newline (line breaks fold to spaces), and no stage's
     pattern can match across one, so the texts are joined with ``\\n`` and each stage
     runs once over the whole batch; only texts a stage changes length for get spans.
+    Leetspeak and the search for texts to reshape work on one byte per character
+    (Latin-1, anything beyond it as ``?``: all they look at is ASCII).
     """
-    first: list[str] = []
-    spans: dict[int, list[Span]] = {}
-    for index, text in enumerate(texts):
-        if text.isascii() and text.isprintable():
-            first.append(text.lower())
-        else:
-            stage = _fold_chars(text)
-            first.append(stage.text)
-            if stage.spans is not None:
-                spans[index] = stage.spans
-    joined = "\n".join(first)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes, changed = _fold_leet_joined(codes)
-    if changed:
-        joined = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    folds: dict[int, list[Span]] = {}
+    joined = "\n".join(texts)
+    # Printable ASCII texts only need lower case; the others fold character by character.
+    breaks = joined.count("\n") != len(texts) - 1  # some text holds a line break itself
+    irregular = _irregular(texts, joined, breaks)
+    if irregular:
+        first = [text.lower() for text in texts] if breaks else joined.lower().split("\n")
+        for index in irregular:
+            first[index], stage_spans = _fold_chars(texts[index])
+            if stage_spans is not None:
+                folds[index] = stage_spans
+        joined = "\n".join(first)
+    else:
+        joined = joined.lower()
+    data = joined.encode("latin-1", "replace")
+    changed = _leet_changes(data)
+    codes = np.frombuffer(data, dtype=np.uint8)
+    if changed.shape[0]:
+        codes = codes.copy()
+        codes[changed] = _LEET_BYTES[codes[changed]]
+        wide = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+        wide[changed] = codes[changed]
+        joined = wide.tobytes().decode("utf-32-le", "surrogatepass")
     folded = joined.split("\n")
-    ends = np.cumsum([len(text) + 1 for text in folded])
-    owners = np.searchsorted(ends, _reshape_candidates(codes), side="right")
-    reshape = set(owners.tolist())
+    reshaped: dict[int, list[list[Piece]]] = {}
     elongated: dict[int, frozenset[int]] = {}
-    for index in reshape:
-        joined_stage = _join_spaced(folded[index])
-        squashed, marks = _squash(joined_stage.text)
-        folded[index] = squashed.text
-        composed = _compose(_compose(spans.get(index), joined_stage.spans), squashed.spans)
-        if composed is not None:
-            spans[index] = composed
-        if marks:
-            elongated[index] = marks
-    return NormalizedBatch(list(texts), folded, spans, elongated)
+    candidates = _reshape_candidates(codes)
+    if candidates.shape[0]:
+        separators = np.flatnonzero(codes == 10)
+        for index in np.unique(np.searchsorted(separators, candidates)).tolist():
+            text, spaced = _join_spaced(folded[index])
+            text, squashed, marks = _squash(text)
+            if spaced is None and squashed is None:
+                continue
+            folded[index] = text
+            reshaped[index] = [pieces for pieces in (spaced, squashed) if pieces is not None]
+            if marks:
+                elongated[index] = marks
+    maps = {index: _SpanMap(folds.get(index), reshaped.get(index, [])) for index in folds.keys() | reshaped.keys()}
+    return NormalizedBatch(list(texts), folded, maps, elongated)
+
+
+_IRREGULAR = re.compile(r"[^\n -~]")
+
+
+def _irregular(texts: list[str], joined: str, breaks: bool) -> list[int]:
+    """Indices of the ``texts`` (``\\n``-joined in ``joined``) holding anything but printable ASCII.
+
+    ``breaks`` tells that some text holds a line break, which then cannot be told
+    from a separator by its character alone.
+    """
+    if not breaks and joined.isascii() and _IRREGULAR.search(joined) is None:
+        return []
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    odd = (codes > 126) | (codes < 32)
+    separators = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)[:-1] - 1
+    odd[separators] = False
+    result: list[int] = np.unique(np.searchsorted(separators, np.flatnonzero(odd))).tolist()
+    return result

@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import re2
 
 from modops.text.normalize import Normalized, NormalizedBatch
 from modops.text.prefilter import JoinedSkeleton, Prefilter
-from modops.text.terms import Term, TermMatch, TermMatcher
+from modops.text.terms import HitTable, Term, TermMatch, TermMatcher
 
 __all__ = [
     "BLOCKED",
@@ -225,3 +226,49 @@ class ChannelTerms:
                     else:
                         del group[index]
         return blocked
+
+    def check_table(
+        self, batch: NormalizedBatch, joined: JoinedSkeleton, hits: HitTable
+    ) -> tuple[dict[int, list[TermMatch]], HitTable]:
+        """:meth:`check_batch` for default-list hits given as a :class:`HitTable`.
+
+        Returns the blocked-term hits per text and ``hits`` without the rows covered
+        by a permitted term.
+        """
+        blocked: dict[int, list[TermMatch]] = {}
+        if self.blocked_entries:
+            blocked = self._blocked.find_batch(batch, joined, BLOCKED, self._blocked_scan)
+            for found in blocked.values():
+                found.sort(key=lambda m: (m.start, -m.end))
+        if not self.permitted_entries or not (len(hits) or blocked):
+            return blocked, hits
+        permitted = self._permitted.find_batch(batch, joined, PERMITTED, self._permitted_scan)
+        if not permitted:
+            return blocked, hits
+        spans = {index: [(m.start, m.end) for m in found] for index, found in permitted.items()}
+        for index in [i for i in blocked if i in spans]:
+            kept = [m for m in blocked[index] if not _covered(spans[index], m.start, m.end)]
+            if kept:
+                blocked[index] = kept
+            else:
+                del blocked[index]
+        rows = np.flatnonzero(np.isin(hits.owner, np.fromiter(spans, dtype=np.int64, count=len(spans))))
+        if rows.shape[0]:
+            keep = np.ones(len(hits), dtype=bool)
+            for row, owner, start, end in zip(
+                rows.tolist(),
+                hits.owner[rows].tolist(),
+                hits.start[rows].tolist(),
+                hits.end[rows].tolist(),
+                strict=True,
+            ):
+                if _covered(spans[owner], start, end):
+                    keep[row] = False
+            if not keep.all():
+                hits = hits.select(keep)
+        return blocked, hits
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``start:end`` lies inside one of ``spans``."""
+    return any(s <= start and end <= e for s, e in spans)

@@ -17,14 +17,14 @@ and every message is then a candidate.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 import ahocorasick
 import numpy as np
+import numpy.typing as npt
 import re2
 
-__all__ = ["BLOCKED", "TERMS", "JoinedSkeleton", "Prefilter", "skeletons_joined"]
+__all__ = ["BLOCKED", "TERMS", "Codes", "JoinedSkeleton", "Prefilter", "skeletons_joined"]
 
 TERMS = 1
 BLOCKED = 2
@@ -32,6 +32,9 @@ BLOCKED = 2
 _SEP = "\n"
 _SEP_CODE = 10
 _SPACE = 32
+
+#: code points of a text, one byte each when it is all ASCII
+Codes = npt.NDArray[np.uint8] | npt.NDArray[np.uint32]
 
 
 def skeletons_joined(texts: Sequence[str]) -> str:
@@ -116,39 +119,66 @@ def _owners(joined: str, positions: list[int]) -> list[int]:
 class JoinedSkeleton:
     """The skeleton of a whole batch of normalised texts, with what exact matching needs.
 
-    ``text`` is the ``\\n``-joined skeleton (as :func:`skeletons_joined`); ``runs[k]``
-    is the run length of skeleton character ``k`` as :meth:`Skeleton.run` gives it
-    (1, 2, or 3 for "elongated"); ``position[k]`` is where skeleton character ``k``
-    stands in the joined normalised texts (one extra entry for the end), and
-    ``offsets[i]`` where text ``i`` starts there.
+    ``text`` is the ``\\n``-joined skeleton (as :func:`skeletons_joined`) and ``codes``
+    its code points; ``runs[k]`` is the run length of skeleton character ``k`` as
+    :meth:`Skeleton.run` gives it (1, 2, or 3 for "elongated"); ``position[k]`` is where
+    skeleton character ``k`` stands in the joined normalised texts (one extra entry
+    for the end), ``offsets[i]`` where text ``i`` starts there and
+    ``skeleton_starts[i]`` where it starts in the skeleton. All are numpy arrays, so
+    matchers can map every hit of a batch at once.
     """
 
-    __slots__ = ("offsets", "position", "runs", "skeleton_starts", "text")
+    __slots__ = ("codes", "offsets", "position", "runs", "skeleton_starts", "text")
 
     def __init__(self, texts: Sequence[str], elongated: dict[int, frozenset[int]]) -> None:
         joined = _SEP.join(texts)
-        offsets: list[int] = []
-        cursor = 0
-        for text in texts:
-            offsets.append(cursor)
-            cursor += len(text) + 1
-        self.offsets = offsets
-        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        letter = (codes >= 97) & (codes <= 122)
-        repeat = np.zeros(codes.shape[0], dtype=bool)
-        repeat[1:] = (codes[1:] == codes[:-1]) & (letter[1:] | (codes[1:] == _SPACE))
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        offsets = np.zeros(len(texts), dtype=np.int64)
+        if len(texts) > 1:
+            np.cumsum(lengths[:-1] + 1, out=offsets[1:])
+        self.offsets: npt.NDArray[np.int64] = offsets
+        # Runs are of ASCII letters or spaces, so one byte per character (anything beyond
+        # Latin-1 as "?") finds them; the skeleton keeps the real characters.
+        narrow = np.frombuffer(joined.encode("latin-1", "replace"), dtype=np.uint8)
+        ascii_only = joined.isascii()
+        codes: Codes = (
+            narrow if ascii_only else np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        )
+        size = narrow.shape[0]
+        letter = (narrow >= 97) & (narrow <= 122)
+        repeat = np.zeros(size, dtype=bool)
+        np.logical_and(narrow[1:] == narrow[:-1], letter[1:] | (narrow[1:] == _SPACE), out=repeat[1:])
+        repeats = bool(repeat.any())
+        if not repeats and not elongated:
+            self.codes = codes
+            self.text = joined
+            self.position: npt.NDArray[np.int64] = np.arange(size + 1, dtype=np.int64)
+            self.runs: npt.NDArray[np.uint8] = np.ones(size, dtype=np.uint8)
+            self.skeleton_starts: npt.NDArray[np.int64] = offsets
+            return
         kept = np.flatnonzero(~repeat)
-        position = np.append(kept, codes.shape[0])
-        self.position: list[int] = position.tolist()
-        self.text = codes[kept].tobytes().decode("utf-32-le", "surrogatepass") if repeat.any() else joined
-        run = np.diff(position)
-        marked = np.zeros(codes.shape[0], dtype=bool)
-        for index, marks in elongated.items():
-            marked[[offsets[index] + m for m in marks]] = True
-        run = np.where(letter[kept], np.where((run >= 3) | marked[kept], 3, run), 1)
-        self.runs: bytes = np.minimum(run, 3).astype(np.uint8).tobytes()
-        self.skeleton_starts: list[int] = np.searchsorted(kept, np.asarray(offsets, dtype=np.int64)).tolist()
+        self.codes = codes[kept]
+        if not repeats:
+            self.text = joined
+        elif ascii_only:
+            self.text = self.codes.tobytes().decode("ascii")
+        else:
+            self.text = self.codes.tobytes().decode("utf-32-le", "surrogatepass")
+        self.position = np.append(kept, size)
+        # A letter's run is itself plus the repeats after it, capped at 3 ("elongated").
+        runs = np.ones(kept.shape[0], dtype=np.uint8)
+        repeated = np.flatnonzero(repeat & letter)
+        if repeated.shape[0]:
+            heads, counts = np.unique(np.searchsorted(kept, repeated) - 1, return_counts=True)
+            runs[heads] = np.minimum(counts + 1, 3)
+        if elongated:
+            starts = offsets.tolist()
+            marks = np.array([starts[index] + mark for index, found in elongated.items() for mark in found])
+            where = np.minimum(np.searchsorted(kept, marks), kept.shape[0] - 1)
+            runs[where[(kept[where] == marks) & letter[marks]]] = 3
+        self.runs = runs
+        self.skeleton_starts = np.searchsorted(kept, offsets)
 
     def owner(self, index: int) -> int:
         """Which text skeleton character ``index`` belongs to."""
-        return bisect_right(self.skeleton_starts, index) - 1
+        return int(np.searchsorted(self.skeleton_starts, index, side="right")) - 1

@@ -92,6 +92,37 @@ def lexicon_features(hits: Sequence[TermMatch]) -> list[float]:
     return features
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A message's verdict as far as its hits' terms decide it (see :meth:`Screener._plan`).
+
+    ``picks`` are the ranks, in the message's ordered hits, of those whose spans are
+    the boundaries; ``score_holds`` whether a score at or over the threshold holds
+    (when no term is caught).
+    """
+
+    categories: dict[str, float]
+    held: bool
+    category: str | None
+    level: int
+    picks: tuple[int, ...]
+    reasons: tuple[str, ...]
+    score_holds: bool
+
+
+def _pick(
+    starts: Sequence[int], ends: Sequence[int], first: int, ranks: tuple[int, ...]
+) -> tuple[tuple[int, int], ...]:
+    """The spans ``(starts[first + rank], ends[first + rank])`` of ``ranks``, as a tuple."""
+    if len(ranks) == 1:
+        row = first + ranks[0]
+        return ((starts[row], ends[row]),)
+    return tuple([(starts[first + rank], ends[first + rank]) for rank in ranks])
+
+
+#: plans kept per screener; hit signatures repeat a lot, but their number has no bound
+_PLAN_CACHE = 4096
+
 _DEFAULT_MATCHER: TermMatcher | None = None
 
 
@@ -132,6 +163,11 @@ class Screener:
         )
         self.classifier_threshold = CLASSIFIER_THRESHOLDS[hostility]
         self._levels = {c.value: settings.level(c) for c in AutoModCategory}
+        # Lexicon feature column of each matcher entry's category (-1: none).
+        self._columns = np.array(
+            [_CATEGORY_INDEX.get(term.category, -1) for term in self.matcher.terms], dtype=np.int64
+        )
+        self._plans: dict[tuple[int, ...], _Plan] = {}
 
     def screen_texts(self, texts: Sequence[str]) -> list[Verdict]:
         return self.screen_batch([Message(str(i), t) for i, t in enumerate(texts)])
@@ -142,30 +178,49 @@ class Screener:
         limit = self.max_chars
         texts = [m.text for m in messages]
         cuts: dict[int, str] = {}
-        for index, text in enumerate(texts):
-            if len(text) > limit:
-                texts[index], cut = truncate(text, limit)
-                if cut:
-                    cuts[index] = cut
+        if max(map(len, texts)) > limit:
+            for index, text in enumerate(texts):
+                if len(text) > limit:
+                    texts[index], cut = truncate(text, limit)
+                    if cut:
+                        cuts[index] = cut
         batch = normalize_batch(texts)
         folded = batch.texts
         joined = JoinedSkeleton(folded, batch.elongated_map())
-        hits = self.matcher.match_joined(batch, joined)
+        hits = self.matcher.match_table(batch, joined)
         blocked: dict[int, list[TermMatch]] = {}
         if self.channel_terms is not None:
-            blocked = self.channel_terms.check_batch(batch, joined, hits)
-        lexicon = np.zeros((len(messages), len(LEXICON_FEATURES)))
-        for index, found in hits.items():
-            lexicon[index] = lexicon_features(found)
+            blocked, hits = self.channel_terms.check_table(batch, joined, hits)
+        count = len(messages)
+        lexicon = np.zeros((count, len(LEXICON_FEATURES)))
+        if len(hits):
+            columns = self._columns[hits.entry]
+            listed = columns >= 0
+            lexicon[hits.owner[listed], columns[listed]] = 1.0
         offensive = self.offensive(folded, lexicon)
         threshold = self.classifier_threshold
         verdicts: list[Verdict] = []
         allow = Outcome.ALLOW
+        # Messages whose hits are of the same terms in the same order get the same
+        # verdict up to boundaries and score: its plan is worked out once per screener.
+        bounds = hits.bounds(count)
+        entries: list[int] = hits.entry.tolist()
+        starts: list[int] = hits.start.tolist()
+        ends: list[int] = hits.end.tolist()
+        plans = self._plans
         for index, message in enumerate(messages):
             score = offensive[index]
-            cut = cuts.get(index)
-            if index in hits or index in blocked:
-                verdicts.append(self._verdict(message, hits.get(index, []), blocked.get(index, []), cut, score))
+            cut = cuts.get(index) if cuts else None
+            first, stop = bounds[index], bounds[index + 1]
+            if blocked and index in blocked:
+                found = [self._match(entries[row], starts[row], ends[row]) for row in range(first, stop)]
+                verdicts.append(self._verdict(message, found, blocked[index], cut, score))
+            elif first != stop:
+                signature = tuple(entries[first:stop])
+                plan = plans.get(signature)
+                if plan is None:
+                    plan = self._plan_for(signature)
+                verdicts.append(self._from_plan(plan, message, starts, ends, first, cut, score))
             elif score >= threshold:
                 verdicts.append(self._score_hold(message, score, [], (cut,) if cut else ()))
             elif cut:
@@ -180,6 +235,97 @@ class Screener:
         features = np.column_stack((np.log(scores / (1.0 - scores)), lexicon))
         result: list[float] = self.calibration.probabilities(features).tolist()
         return result
+
+    def _match(self, entry: int, start: int, end: int) -> TermMatch:
+        term = self.matcher.terms[entry]
+        return TermMatch(term.text, term.category, term.level, start, end)
+
+    def _plan_for(self, signature: tuple[int, ...]) -> _Plan:
+        """The plan for hits of the matcher's entries ``signature``, in hit order (cached)."""
+        terms = self.matcher.terms
+        plan = self._plan([(terms[entry].category, terms[entry].level) for entry in signature])
+        if len(self._plans) >= _PLAN_CACHE:
+            self._plans.clear()
+        self._plans[signature] = plan
+        return plan
+
+    def _plan(self, hits: Sequence[tuple[str, int]]) -> _Plan:
+        """What the verdict is for hits of these (category, level), in order, whatever their positions.
+
+        A caught term holds, on the worst (lowest level, then earliest) caught term's
+        category, with the caught hits of that category as boundaries. Otherwise the
+        score decides: it holds (on the worst category other than swearing) unless the
+        only evidence is swearing and swearing is not filtered.
+        """
+        categories: dict[str, float] = {}
+        for category, level in hits:
+            severity = _SEVERITY[level]
+            if severity > categories.get(category, 0.0):
+                categories[category] = severity
+        levels = self._levels
+        caught = [
+            rank
+            for rank, (category, level) in enumerate(hits)
+            if levels.get(category, 0) > 0 and level <= levels.get(category, 0)
+        ]
+        if caught:
+            worst = min(caught, key=lambda rank: hits[rank][1])
+            category, level = hits[worst]
+            return _Plan(
+                categories,
+                True,
+                category,
+                level,
+                tuple(rank for rank in caught if hits[rank][0] == category),
+                tuple(f"{hits[rank][0]} term at level {hits[rank][1]}" for rank in caught),
+                True,
+            )
+        only_swearing = bool(hits) and all(category == _SWEARING for category, _ in hits)
+        others = tuple(rank for rank, (category, _) in enumerate(hits) if category != _SWEARING)
+        category = hits[min(others, key=lambda rank: hits[rank][1])][0] if others else AutoModCategory.BULLYING.value
+        return _Plan(
+            categories,
+            False,
+            category,
+            levels.get(category, 0),
+            others,
+            (),
+            not (only_swearing and self.settings.level(AutoModCategory.SWEARING) == 0),
+        )
+
+    def _from_plan(
+        self,
+        plan: _Plan,
+        message: Message,
+        starts: Sequence[int],
+        ends: Sequence[int],
+        first: int,
+        cut: str | None,
+        offensive: float,
+    ) -> Verdict:
+        if plan.held:
+            return Verdict(
+                message.id,
+                Outcome.HOLD,
+                offensive,
+                plan.category,
+                plan.level,
+                _pick(starts, ends, first, plan.picks),
+                (cut, *plan.reasons) if cut else plan.reasons,
+                dict(plan.categories),
+            )
+        if offensive >= self.classifier_threshold and plan.score_holds:
+            return Verdict(
+                message.id,
+                Outcome.HOLD,
+                offensive,
+                plan.category,
+                plan.level,
+                _pick(starts, ends, first, plan.picks),
+                (*((cut,) if cut else ()), f"classifier score {offensive:.2f} >= {self.classifier_threshold:.2f}"),
+                dict(plan.categories),
+            )
+        return Verdict(message.id, Outcome.ALLOW, offensive, None, 0, (), (cut,) if cut else (), dict(plan.categories))
 
     def _score_hold(
         self,
@@ -204,48 +350,26 @@ class Screener:
     def _verdict(
         self, message: Message, hits: list[TermMatch], blocked: list[TermMatch], cut: str | None, offensive: float
     ) -> Verdict:
+        """The verdict for a message's term hits and blocked-term hits (each ordered by start)."""
+        plan = self._plan([(hit.category, hit.level) for hit in hits])
+        if not blocked:
+            starts = [hit.start for hit in hits]
+            ends = [hit.end for hit in hits]
+            return self._from_plan(plan, message, starts, ends, 0, cut, offensive)
         reasons: list[str] = [cut] if cut else []
-        categories: dict[str, float] = {}
-        for hit in hits:
-            severity = _SEVERITY[hit.level]
-            if severity > categories.get(hit.category, 0.0):
-                categories[hit.category] = severity
-        if blocked:
-            categories[BLOCKED] = 1.0
-            reasons.extend(f"blocked term {b.term!r}" for b in blocked)
-            return Verdict(
-                message.id,
-                Outcome.DENY,
-                offensive,
-                BLOCKED,
-                0,
-                tuple((b.start, b.end) for b in blocked),
-                tuple(reasons),
-                categories,
-            )
-        settings = self.settings
-        levels = self._levels
-        caught = [h for h in hits if levels.get(h.category, 0) > 0 and h.level <= levels.get(h.category, 0)]
-        if caught:
-            worst = min(caught, key=lambda h: (h.level, h.start))
-            reasons.extend(f"{h.category} term at level {h.level}" for h in caught)
-            return Verdict(
-                message.id,
-                Outcome.HOLD,
-                offensive,
-                worst.category,
-                worst.level,
-                tuple((h.start, h.end) for h in caught if h.category == worst.category),
-                tuple(reasons),
-                categories,
-            )
-        only_swearing = bool(hits) and all(h.category == _SWEARING for h in hits)
-        if offensive >= self.classifier_threshold and not (
-            only_swearing and settings.level(AutoModCategory.SWEARING) == 0
-        ):
-            others = [h for h in hits if h.category != _SWEARING]
-            return self._score_hold(message, offensive, others, tuple(reasons), categories)
-        return Verdict(message.id, Outcome.ALLOW, offensive, None, 0, (), tuple(reasons), categories)
+        categories = dict(plan.categories)
+        categories[BLOCKED] = 1.0
+        reasons.extend(f"blocked term {b.term!r}" for b in blocked)
+        return Verdict(
+            message.id,
+            Outcome.DENY,
+            offensive,
+            BLOCKED,
+            0,
+            tuple((b.start, b.end) for b in blocked),
+            tuple(reasons),
+            categories,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from profanity_check import predict_prob
 
 from modops.text.classify import (
@@ -7,6 +11,7 @@ from modops.text.classify import (
     FunctionClassifier,
     LinearCalibration,
     available_classifiers,
+    clean_artefacts,
     get_classifier,
     register,
 )
@@ -70,3 +75,20 @@ def test_shipped_calibration_is_monotonic_in_score() -> None:
     low = calibration.probability((calibration.logit(0.1), *terms))
     high = calibration.probability((calibration.logit(0.9), *terms))
     assert 0.0 < low < high < 1.0
+
+
+_LINKS = re.compile(r"https?://\S+|www\.\S+")
+_MENTIONS = re.compile(r"@\w+")
+_NOISE = re.compile(r"&#?\w+;|\brt\b|#")
+PIECES = st.sampled_from(
+    [*"&#;rt @a1_ .:/\u00e9\n", "rt", "&amp;", "&#39;", "#rt", "art", "rt#", "http://", "https://x", "www.", "wwwx"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(PIECES, max_size=12).map("".join), min_size=1, max_size=5))
+def test_artefacts_are_cleaned_as_by_one_pass_of_each_pattern(texts: list[str]) -> None:
+    def one(text: str) -> str:
+        return _NOISE.sub(" ", _MENTIONS.sub(" @user ", _LINKS.sub(" url ", text.replace("\n", " "))))
+
+    assert clean_artefacts(texts) == [one(text) for text in texts]

@@ -1,9 +1,10 @@
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modops.text.normalize import MAX_CHARS, normalize, truncate
+from modops.text.normalize import _FOLD_TABLE, MAX_CHARS, normalize, truncate
 
 
 def test_leetspeak_and_case_fold_to_letters() -> None:
@@ -99,3 +100,11 @@ def test_spans_are_monotonic(text: str) -> None:
 def test_normalising_latin_text_twice_changes_nothing(text: str) -> None:
     once = normalize(text).text
     assert normalize(once).text == once
+
+
+@pytest.mark.parametrize("text", ["a\u0301b", "ｆｕｃｋ", "wait…what", "héllo", "sh\u200bit", "ǉ x"])
+def test_folding_without_the_uneven_set_gives_the_same_spans(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = normalize(text)
+    # Once the fold table is full, characters are checked one by one instead.
+    monkeypatch.setattr(_FOLD_TABLE, "full", True)
+    assert normalize(text) == expected
