@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import re2
 
-from modops.text.normalize import Normalized, NormalizedBatch
+from modops.text.batchnorm import NormalizedBatch
+from modops.text.normalize import Normalized
 from modops.text.prefilter import JoinedSkeleton, Prefilter
 from modops.text.terms import HitTable, Term, TermMatch, TermMatcher
 

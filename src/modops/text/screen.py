@@ -21,9 +21,10 @@ from enum import StrEnum
 import numpy as np
 
 from modops.text.automod import AutoModCategory, AutoModSettings
+from modops.text.batchnorm import normalize_batch
 from modops.text.channels import DEFAULT_CHANNEL, ChannelConfig
 from modops.text.classify import DEFAULT_CLASSIFIER, Classifier, LinearCalibration, get_classifier
-from modops.text.normalize import MAX_CHARS, normalize_batch, truncate
+from modops.text.normalize import MAX_CHARS, truncate
 from modops.text.patterns import BLOCKED, ChannelTerms
 from modops.text.prefilter import JoinedSkeleton
 from modops.text.terms import TermMatch, TermMatcher, default_terms

@@ -22,7 +22,8 @@ import ahocorasick
 import numpy as np
 import numpy.typing as npt
 
-from modops.text.normalize import Normalized, NormalizedBatch, Skeleton, normalize
+from modops.text.batchnorm import NormalizedBatch
+from modops.text.normalize import Normalized, Skeleton, normalize
 from modops.text.prefilter import Codes, JoinedSkeleton
 
 __all__ = ["HitTable", "Term", "TermMatch", "TermMatcher", "default_terms", "load_terms"]

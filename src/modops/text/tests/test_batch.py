@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from modops.testing.shared import shared_data
 from modops.text.automod import AutoModCategory, AutoModSettings
+from modops.text.batchnorm import normalize_batch
 from modops.text.classify import get_classifier
 from modops.text.features import LinearScorer, hash_batch
-from modops.text.normalize import normalize, normalize_batch
+from modops.text.normalize import normalize
 from modops.text.patterns import BLOCKED, ChannelTerms
 from modops.text.prefilter import JoinedSkeleton
 from modops.text.screen import Screener, default_matcher, lexicon_features
