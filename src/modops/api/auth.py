@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 
 from modops.accounts.models import ApiToken
-from modops.accounts.permissions import Scope
+from modops.accounts.permissions import PermissionDenied, Scope
 from modops.accounts.services import authenticate_token
 
 
@@ -39,6 +40,14 @@ def token_of(request: HttpRequest) -> ApiToken:
     token: Any = getattr(request, "auth", None)
     assert isinstance(token, ApiToken)
     return token
+
+
+def staff_of(request: HttpRequest) -> User:
+    """The staff user the token acts for; a token bound to no one may not do a person's work (403)."""
+    user = token_of(request).user
+    if user is None:
+        raise PermissionDenied("this work needs a token bound to a staff user")
+    return user
 
 
 def actor_of(request: HttpRequest) -> str:

@@ -10,21 +10,13 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from modops.api.auth import moderation_auth, token_of
+from modops.api.auth import moderation_auth, staff_of
 from modops.api.schemas import ErrorOut
 from modops.childsafety import services
 from modops.childsafety.models import Evidence, NcmecReport
 from modops.media.cybertipline import CyberTiplineError
-from modops.review.services.errors import Invalid
 
 router = Router(tags=["child safety"], auth=moderation_auth)
-
-
-def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
-    user = token_of(request).user
-    if user is None:
-        raise Invalid("token", "this token is not bound to a staff user")
-    return user
 
 
 class EvidenceOut(Schema):
@@ -68,7 +60,7 @@ def _evidence_out(evidence: Evidence) -> dict[str, object]:
 @router.get("/child-safety/evidence/{evidence_id}", response={200: EvidenceOut, 403: ErrorOut, 404: ErrorOut})
 def read_evidence(request: HttpRequest, evidence_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """Metadata of quarantined evidence. Clearance 3; refusals are logged."""
-    return _evidence_out(services.get_evidence(_user(request), evidence_id))
+    return _evidence_out(services.get_evidence(staff_of(request), evidence_id))
 
 
 @router.get(
@@ -77,7 +69,7 @@ def read_evidence(request: HttpRequest, evidence_id: uuid.UUID):  # type: ignore
 )
 def evidence_media(request: HttpRequest, evidence_id: uuid.UUID, reveal: bool = False):  # type: ignore[no-untyped-def]
     """The evidence file: blurred greyscale PNG by default; ``reveal=true`` for the original. Every view is logged."""
-    rendition = services.view_media(_user(request), evidence_id, reveal)
+    rendition = services.view_media(staff_of(request), evidence_id, reveal)
     response = HttpResponse(rendition.data, content_type=rendition.content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline" if rendition.safe else "attachment"
@@ -95,7 +87,7 @@ class LegalHoldIn(Schema):
     "/child-safety/evidence/{evidence_id}/legal-hold", response={200: EvidenceOut, 403: ErrorOut, 404: ErrorOut}
 )
 def legal_hold(request: HttpRequest, evidence_id: uuid.UUID, payload: LegalHoldIn):  # type: ignore[no-untyped-def]
-    return _evidence_out(services.set_legal_hold(_user(request), evidence_id, payload.hold, payload.reason))
+    return _evidence_out(services.set_legal_hold(staff_of(request), evidence_id, payload.hold, payload.reason))
 
 
 class ReportOut(Schema):
@@ -126,7 +118,7 @@ def _report_out(report: NcmecReport) -> dict[str, object]:
 
 @router.get("/child-safety/reports/{report_id}", response={200: ReportOut, 403: ErrorOut, 404: ErrorOut})
 def read_report(request: HttpRequest, report_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    return _report_out(services.get_report(_user(request), report_id))
+    return _report_out(services.get_report(staff_of(request), report_id))
 
 
 @router.post(
@@ -134,7 +126,7 @@ def read_report(request: HttpRequest, report_id: uuid.UUID):  # type: ignore[no-
 )
 def confirm_report(request: HttpRequest, report_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """A cleared reviewer confirms the draft is right to send."""
-    return _report_out(services.confirm_report(_user(request), report_id))
+    return _report_out(services.confirm_report(staff_of(request), report_id))
 
 
 @router.post(
@@ -144,7 +136,7 @@ def confirm_report(request: HttpRequest, report_id: uuid.UUID):  # type: ignore[
 def submit_report(request: HttpRequest, report_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """Send a confirmed report to NCMEC (submit, upload, file details, finish); each step is logged."""
     try:
-        return _report_out(services.submit_report(_user(request), report_id))
+        return _report_out(services.submit_report(staff_of(request), report_id))
     except services.NcmecNotConfigured as exc:
         return Status(503, {"detail": f"NCMEC reporting is not configured: {exc}"})
     except CyberTiplineError as exc:

@@ -9,12 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import Field
 
-from modops.api.auth import moderation_auth, token_of
+from modops.api.auth import moderation_auth, staff_of
 from modops.api.schemas import ErrorOut
 from modops.review import services
 from modops.review.models import ReviewItem
 from modops.review.queries import get_item
-from modops.review.services.errors import Invalid
 
 router = Router(tags=["review"], auth=moderation_auth)
 
@@ -102,13 +101,6 @@ class NoteIn(Schema):
     reason: str = Field(default="", max_length=2000)
 
 
-def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
-    user = token_of(request).user
-    if user is None:
-        raise Invalid("token", "this token is not bound to a staff user")
-    return user
-
-
 def _claim_out(result: services.ClaimResult) -> dict[str, object]:
     return {"review_item": item_out(result.item), "lease_expires_at": result.lease_expires_at}
 
@@ -116,38 +108,40 @@ def _claim_out(result: services.ClaimResult) -> dict[str, object]:
 @router.post("/queues/{queue}/claim", response={200: ClaimOut, 204: None, 403: ErrorOut, 404: ErrorOut})
 def claim(request: HttpRequest, queue: str):  # type: ignore[no-untyped-def]
     """The highest-priority item in the queue that the token's user is eligible for, with a lease; 204 if none."""
-    result = services.claim(_user(request), queue)
+    result = services.claim(staff_of(request), queue)
     if result is None:
-        return HttpResponse(status=204)
+        empty = HttpResponse(status=204)
+        del empty["Content-Type"]  # no body, so no type
+        return empty
     return _claim_out(result)
 
 
 @router.get("/review-items/{item_id}", response={200: ItemOut, 404: ErrorOut})
 def read_item(request: HttpRequest, item_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    return item_out(get_item(_user(request), item_id))
+    return item_out(get_item(staff_of(request), item_id))
 
 
 @router.post("/review-items/{item_id}/lease", response={200: ClaimOut, 409: ErrorOut})
 def renew_lease(request: HttpRequest, item_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """Renew the lease on an item you hold."""
-    return _claim_out(services.renew(_user(request), item_id))
+    return _claim_out(services.renew(staff_of(request), item_id))
 
 
 @router.post("/review-items/{item_id}/release", response={200: ItemOut, 409: ErrorOut})
 def release(request: HttpRequest, item_id: uuid.UUID, payload: NoteIn | None = None):  # type: ignore[no-untyped-def]
-    return item_out(services.release(_user(request), item_id, payload.reason if payload else ""))
+    return item_out(services.release(staff_of(request), item_id, payload.reason if payload else ""))
 
 
 @router.post("/review-items/{item_id}/skip", response={200: ItemOut, 409: ErrorOut})
 def skip(request: HttpRequest, item_id: uuid.UUID, payload: NoteIn | None = None):  # type: ignore[no-untyped-def]
     """Release the item and never be offered it again."""
-    return item_out(services.skip(_user(request), item_id, payload.reason if payload else ""))
+    return item_out(services.skip(staff_of(request), item_id, payload.reason if payload else ""))
 
 
 @router.post("/review-items/{item_id}/escalate", response={200: ItemOut, 409: ErrorOut, 422: ErrorOut})
 def escalate(request: HttpRequest, item_id: uuid.UUID, payload: EscalateIn):  # type: ignore[no-untyped-def]
     """Move the item to another queue (child safety, legal, policy, partnerships, ...)."""
-    return item_out(services.escalate(_user(request), item_id, payload.queue, payload.reason))
+    return item_out(services.escalate(staff_of(request), item_id, payload.queue, payload.reason))
 
 
 @router.post(
@@ -163,7 +157,7 @@ def decide(request: HttpRequest, item_id: uuid.UUID, payload: DecisionIn):  # ty
         duration_seconds=payload.action.duration_seconds if payload.action else None,
         note=payload.note,
     )
-    result = services.decide(_user(request), item_id, data)
+    result = services.decide(staff_of(request), item_id, data)
     return {
         "decision_id": str(result.decision.id),
         "actions": [

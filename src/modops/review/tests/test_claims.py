@@ -11,7 +11,8 @@ from django.utils import timezone
 from modops.audit.models import Event
 from modops.enforcement.worker import run_once
 from modops.review.models import ItemStatus, ReviewItem, SkipRecord
-from modops.testing.factories import report_body
+from modops.conftest import Api
+from modops.testing.factories import report_body, token_for
 
 
 def _chat_report(message_id: str, policy: str = "harassment", account: str = "acc_9", **extra) -> dict:
@@ -63,6 +64,14 @@ def test_an_empty_queue_answers_204(moderator_api):
     response = moderator_api.post("/queues/general/claim")
     assert response.status_code == 204
     assert response.content == b""
+    assert "Content-Type" not in response.headers
+
+
+def test_a_token_bound_to_no_one_may_not_claim(db):
+    unbound = Api(token_for(["moderation"], name="automation"))
+    response = unbound.post("/queues/general/claim")
+    assert response.status_code == 403
+    assert "staff user" in response.json()["detail"]
 
 
 def test_an_unknown_queue_is_404(moderator_api):
