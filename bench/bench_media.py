@@ -5,9 +5,13 @@ and PDQIndex2 (faiss flat L2) in the same run. Runs on ONE core: the process pin
 itself to CPU 0 and every thread pool (OpenBLAS, OpenMP, faiss) is set to one thread.
 Each lookup figure is the median of ``--rounds`` timed passes over the same queries,
 after WARM_UP_SECONDS of lookups of other queries (a serving index is warm: right after
-a build the first seconds of lookups run up to a third slower).
+a build the first seconds of lookups run up to a third slower). "single/CPU-s" is the
+median single-lookup rate per second of the timing thread's CPU time: on a shared machine it
+leaves out time slices lost to other processes on the same core, so a wall-clock figure
+far below it marks a disturbed run. "hits = brute force" counts sampled queries (members
+and non-members) whose (id, distance) hits equal an exhaustive scan of the bank.
 
-    python bench/bench_media.py                      # 1M and 10M (about 10 minutes)
+    python bench/bench_media.py                      # 1M and 10M (a few minutes)
     python bench/bench_media.py --sizes 100000       # quick run
 """
 
@@ -70,14 +74,23 @@ def rate(count: int, fn: Callable[[], object]) -> tuple[float, object]:
     return count / (time.perf_counter() - start), result
 
 
-def median_rate(rounds: int, count: int, fn: Callable[[], object]) -> tuple[float, float, float, object]:
-    """Median, lowest and highest rate over ``rounds`` timed passes, and the last result."""
+def median_rate(rounds: int, count: int, fn: Callable[[], object]) -> tuple[float, float, float, object, float]:
+    """Median, lowest and highest rate over ``rounds`` timed passes, the last result, and
+    the median rate per second of this thread's CPU time.
+
+    The machine is shared: when another process runs on the same core, wall-clock rates
+    drop while the CPU-time rate does not (it still counts waits for memory, which other
+    processes can lengthen). The gap between the two shows how much a run was disturbed.
+    """
     rates: list[float] = []
+    cpu_rates: list[float] = []
     result: object = None
     for _ in range(rounds):
+        cpu_start = time.thread_time()
         value, result = rate(count, fn)
+        cpu_rates.append(count / (time.thread_time() - cpu_start))
         rates.append(value)
-    return statistics.median(rates), min(rates), max(rates), result
+    return statistics.median(rates), min(rates), max(rates), result, statistics.median(cpu_rates)
 
 
 def recall(results: list[list[int]], expected: np.ndarray) -> tuple[float, int]:
@@ -91,7 +104,28 @@ def _fmt(median: float, low: float, high: float) -> str:
     return f"{median:,.0f} ({low:,.0f}–{high:,.0f})"
 
 
-def bench_modops(bank: np.ndarray, queries: np.ndarray, expected: np.ndarray, warm: np.ndarray, rounds: int) -> Row:
+def exact_mismatches(
+    bank: np.ndarray, queries: np.ndarray, lookup: Callable[[np.ndarray], list[tuple[int, int]]], sample: int
+) -> tuple[int, int]:
+    """(mismatches, checked): of ``sample`` queries spread evenly over ``queries``, how many
+    get (id, distance) hits that differ from an exhaustive scan of the bank."""
+    checked = min(sample, len(queries))
+    # Members come first and non-members last in ``queries``: check some of each.
+    rows = np.unique(np.linspace(0, len(queries) - 1, checked).astype(np.int64))
+    wrong = 0
+    for row in rows.tolist():
+        query = queries[row : row + 1]
+        distances = hamming(bank, query)
+        hits = np.flatnonzero(distances <= THRESHOLD)
+        expected = sorted(zip(distances[hits].tolist(), hits.tolist(), strict=True))
+        got = sorted((distance, entry) for entry, distance in lookup(query))
+        wrong += got != expected
+    return wrong, len(rows)
+
+
+def bench_modops(
+    bank: np.ndarray, queries: np.ndarray, expected: np.ndarray, warm: np.ndarray, rounds: int, exact_sample: int
+) -> Row:
     gc.collect()
     before = rss_bytes()
     start = time.perf_counter()
@@ -109,15 +143,18 @@ def bench_modops(bank: np.ndarray, queries: np.ndarray, expected: np.ndarray, wa
     results = single[3]
     assert isinstance(results, list)
     rec, strays = recall([[entry for entry, _ in hits] for hits in results], expected)
+    wrong, checked = exact_mismatches(bank, queries, lambda q: index.query_words(q)[0], exact_sample)
     scheme = index.scheme
     return {
         "index": "modops PdqIndex",
         "build s": f"{build:.1f}",
         "memory GiB": f"{memory / 2**30:.2f}",
         "single/s": _fmt(*single[:3]),
+        "single/CPU-s": f"{single[4]:,.0f}",
         "batch(256)/s": _fmt(*batch[:3]),
         "recall@31": f"{rec:.4f}",
         "non-member hits": str(strays),
+        "hits = brute force": f"{checked - wrong}/{checked}",
         "notes": f"{len(scheme.widths)} chunks, radii {sorted(set(scheme.radii))}, {scheme.probes} probes",
     }
 
@@ -154,6 +191,7 @@ def bench_threatexchange(
         "build s": f"{build:.1f}",
         "memory GiB": f"{memory / 2**30:.2f}",
         "single/s": _fmt(*single[:3]),
+        "single/CPU-s": f"{single[4]:,.0f}",
         "batch(256)/s": _fmt(*batch[:3]),
         "recall@31": f"{rec:.4f}",
         "non-member hits": str(strays),
@@ -232,6 +270,12 @@ def main() -> None:
     parser.add_argument(
         "--threatexchange-max", type=int, default=1_000_000, help="largest size to build threatexchange's PDQIndex at"
     )
+    parser.add_argument(
+        "--exact-sample",
+        type=int,
+        default=100,
+        help="queries whose hits are compared with a brute-force scan of the bank (members and non-members)",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
@@ -251,7 +295,7 @@ def main() -> None:
         bank = rng.integers(0, 2**64, size=(size, 4), dtype=np.uint64)
         queries, expected, _ = make_queries(rng, bank, args.queries)
         warm, _, _ = make_queries(rng, bank, min(args.queries, 1000))
-        rows = [bench_modops(bank, queries, expected, warm, args.rounds)]
+        rows = [bench_modops(bank, queries, expected, warm, args.rounds, args.exact_sample)]
         if size <= args.threatexchange_max:
             rows.append(bench_threatexchange(bank, queries, expected, warm, args.rounds))
         if size <= 100_000:

@@ -88,6 +88,26 @@ class ChunkScheme:
     def table_bytes(self) -> int:
         return sum((2**w + 1) * 4 for w in self.widths)
 
+    @property
+    def table_order(self) -> tuple[int, ...]:
+        """Chunks in the order their bucket tables are laid out: widest first.
+
+        Laid end to end in this order, every table starts at a multiple of its own size,
+        so a probe's slot is ``key ^ (mask | base)``: one XOR, no add. Each table's
+        closing bound is the first bound of the next one (see ``_Built``).
+        """
+        return tuple(sorted(range(len(self.widths)), key=lambda c: -self.widths[c]))
+
+    @property
+    def table_bases(self) -> tuple[int, ...]:
+        """Per chunk, where its bucket table starts in the shared bounds array."""
+        bases = [0] * len(self.widths)
+        start = 0
+        for c in self.table_order:
+            bases[c] = start
+            start += 2 ** self.widths[c]
+        return tuple(bases)
+
     def cost(self, size: int) -> float:
         # A probe is a random read; candidates of one probe are contiguous and cost a
         # 16-byte streamed read and a popcount each. The weight picks the fastest of the
@@ -162,15 +182,6 @@ def _choose_scheme(size: int, threshold: int) -> ChunkScheme:
 
 def _chunk_keys(words: U64, widths: Sequence[int]) -> I64:
     """Chunk values (n, m) of (n, 4) words; chunks are contiguous from the top bit."""
-    if words.shape[0] == 1:
-        # One query: shifting a Python int beats a dozen tiny numpy calls.
-        value = int.from_bytes(words[0].astype(">u8").tobytes(), "big")
-        keys: list[int] = []
-        end = PDQ_BITS
-        for width in widths:
-            end -= width
-            keys.append((value >> end) & ((1 << width) - 1))
-        return np.array([keys], dtype=np.int64)
     out = np.empty((words.shape[0], len(widths)), dtype=np.int64)
     start = 0
     for c, width in enumerate(widths):
@@ -189,15 +200,17 @@ def _chunk_keys(words: U64, widths: Sequence[int]) -> I64:
 
 @dataclass(frozen=True, slots=True)
 class _Probes:
-    """Per probe, in chunk order: its chunk, the bits it flips, its table base, and
+    """Per probe, in chunk order: its chunk, its bucket slot as ``key ^ slot_mask``, and
     which query half its candidates are filtered on."""
 
     chunk: npt.NDArray[np.intp]
-    mask: I64
-    base: I64
+    slot_mask: I64
+    """The bits the probe flips, OR its table's base (bases are multiples of the table size)."""
     other_half: I64
     split: int
     """Probes before this index are in top-half chunks (filtered on the bottom half)."""
+    key_shifts: tuple[tuple[int, int], ...]
+    """Per chunk, (shift, mask) taking its value out of the 256-bit hash as one integer."""
 
     @classmethod
     def for_scheme(cls, scheme: ChunkScheme) -> _Probes:
@@ -208,9 +221,23 @@ class _Probes:
                 for bits in itertools.combinations(range(width), k):
                     chunk.append(c)
                     masks.append(sum(1 << b for b in bits))
-        bases = np.cumsum([0] + [2**w + 1 for w in scheme.widths[:-1]], dtype=np.int64)
         chunks = np.array(chunk, dtype=np.intp)
+        bases = np.array(scheme.table_bases, dtype=np.int64)[chunks]
         first_half = scheme.first_half
         other = np.where(chunks < first_half, 1, 0).astype(np.int64)
         split = int(np.searchsorted(chunks, first_half))
-        return cls(chunks, np.array(masks, dtype=np.int64), bases[chunks], other, split)
+        shifts: list[tuple[int, int]] = []
+        end = PDQ_BITS
+        for width in scheme.widths:
+            end -= width
+            shifts.append((end, (1 << width) - 1))
+        return cls(chunks, np.array(masks, dtype=np.int64) | bases, other, split, tuple(shifts))
+
+    def slots_of(self, words: Sequence[int]) -> I64:
+        """Bucket slots of every probe for one query given as its four words."""
+        w0, w1, w2, w3 = words
+        value = (w0 << 192) | (w1 << 128) | (w2 << 64) | w3
+        keys = np.array([(value >> shift) & mask for shift, mask in self.key_shifts], dtype=np.int64)
+        slots = np.take(keys, self.chunk)
+        slots ^= self.slot_mask
+        return slots

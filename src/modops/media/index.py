@@ -40,13 +40,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from .chunking import I64, PDQ_BITS, U64, ChunkScheme, _chunk_keys, _Probes
+from .chunking import I64, PDQ_BITS, U64, ChunkScheme
 from .exact import ExactIndex
+from .probing import _Built, hamming
 
 __all__ = [
     "DEFAULT_PDQ_THRESHOLD",
@@ -60,7 +60,6 @@ __all__ = [
 ]
 
 DEFAULT_PDQ_THRESHOLD = 31
-_SLICE_CANDIDATES = 65536
 
 
 def parse_pdq(hashes: Iterable[str]) -> U64:
@@ -82,197 +81,6 @@ def format_pdq(words: U64) -> list[str]:
     return [row.astype(">u8").tobytes().hex() for row in np.atleast_2d(words)]
 
 
-def hamming(words_a: U64, words_b: U64) -> npt.NDArray[np.int64]:
-    """Row-wise Hamming distance of two broadcastable (..., 4) word arrays."""
-    counts = np.bitwise_count(np.bitwise_xor(words_a, words_b))
-    return np.asarray(counts.sum(axis=-1, dtype=np.int64), dtype=np.int64)
-
-
-_ALL_BITS_DIFFER = np.uint32(0x40404040)
-_BYTE_SUM = np.uint32(0x01010101)
-
-
-def _distances(candidates: U64, queries: U64) -> npt.NDArray[np.uint32]:
-    """Hamming distances of (k, 4) candidates to broadcastable queries.
-
-    The four per-word popcounts (uint8 each) are summed in one multiply: viewed as a
-    little-endian uint32, multiplying by 0x01010101 puts their sum in the top byte.
-    No partial sum can carry (each is at most 192), and the one sum that wraps, 256,
-    happens only when all four counts are 64, which is checked separately.
-    """
-    counts = np.bitwise_count(candidates ^ queries)
-    packed = np.ascontiguousarray(counts).view(np.uint32).ravel()
-    distances = (packed * _BYTE_SUM) >> np.uint32(24)
-    distances[packed == _ALL_BITS_DIFFER] = 256
-    return distances
-
-
-def _half_distances(candidates: U64, queries: U64) -> npt.NDArray[np.uint16]:
-    """Hamming distances over 128 bits (two words); the byte sum cannot wrap."""
-    counts = np.bitwise_count(candidates ^ queries)
-    packed = np.ascontiguousarray(counts).view(np.uint16).ravel()
-    return (packed * np.uint16(0x0101)) >> np.uint16(8)
-
-
-def _narrow_offsets(offsets: npt.NDArray[np.int64], total: int) -> npt.NDArray[np.uint32] | npt.NDArray[np.int64]:
-    # uint32 halves the bucket tables, which every probe reads at random.
-    return offsets.astype(np.uint32) if total < 2**32 else offsets
-
-
-@dataclass(slots=True)
-class _Built:
-    """The immutable bulk of an index (apart from ``dead``).
-
-    For each chunk ``c`` the entries are stored sorted by their chunk value, each with
-    the *other* 128-bit half of its hash inline. A probe then reads one contiguous
-    run, and the inline half bounds the distance from below (bits outside a chunk are
-    a subset of all bits), so nearly every non-match is dropped before the full hash
-    is fetched: two random 128-bit halves are within 31 bits with odds below 1e-8.
-    """
-
-    threshold: int
-    scheme: ChunkScheme
-    probes: _Probes
-    words: U64
-    ids: I64
-    dead: npt.NDArray[np.bool_]
-    offsets: npt.NDArray[np.uint32] | npt.NDArray[np.int64]
-    postings: npt.NDArray[np.uint32]
-    inline: U64
-    id_order: npt.NDArray[np.intp]
-
-    @classmethod
-    def build(cls, words: U64, ids: I64, threshold: int, scheme: ChunkScheme | None = None) -> _Built:
-        size = len(ids)
-        if scheme is None:
-            scheme = ChunkScheme.choose(size, threshold)
-        keys = _chunk_keys(words, scheme.widths)
-        first_half = scheme.first_half
-        offsets_parts: list[npt.NDArray[np.int64]] = []
-        postings = np.empty(len(scheme.widths) * size, dtype=np.uint32)
-        inline = np.empty((len(scheme.widths) * size, 2), dtype=np.uint64)
-        for c, width in enumerate(scheme.widths):
-            column = keys[:, c]
-            counts = np.bincount(column, minlength=2**width)
-            starts = np.zeros(2**width + 1, dtype=np.int64)
-            np.cumsum(counts, out=starts[1:])
-            offsets_parts.append(starts + c * size)
-            order = np.argsort(column, kind="stable")
-            postings[c * size : (c + 1) * size] = order
-            other = slice(2, 4) if c < first_half else slice(0, 2)
-            inline[c * size : (c + 1) * size] = words[order, other]
-        return cls(
-            threshold=threshold,
-            scheme=scheme,
-            probes=_Probes.for_scheme(scheme),
-            words=words,
-            ids=ids,
-            dead=np.zeros(size, dtype=np.bool_),
-            offsets=_narrow_offsets(cast(npt.NDArray[np.int64], np.concatenate(offsets_parts)), len(postings)),
-            postings=postings,
-            inline=inline,
-            id_order=np.argsort(ids, kind="stable"),
-        )
-
-    def positions_of(self, entry_id: int) -> npt.NDArray[np.intp]:
-        sorted_ids = self.ids[self.id_order]
-        lo = int(np.searchsorted(sorted_ids, entry_id, side="left"))
-        hi = int(np.searchsorted(sorted_ids, entry_id, side="right"))
-        return self.id_order[lo:hi]
-
-    def search_one(self, query: U64, threshold: int) -> tuple[I64, I64]:
-        """(position, distance) of every live entry within ``threshold`` of one query.
-
-        The batch path spelled out for one query with as few numpy calls as possible,
-        since at this size the per-call overhead, not the data, is most of the time:
-        the two query halves are applied to the two contiguous groups of candidates
-        (top-half chunks first) without building a per-candidate index array.
-        """
-        probes = self.probes
-        keys = _chunk_keys(query, self.scheme.widths)[0]
-        slots = np.take(keys, probes.chunk)
-        slots ^= probes.mask
-        slots += probes.base
-        starts = np.take(self.offsets, slots).astype(np.int64)
-        slots += 1
-        stops = np.take(self.offsets, slots).astype(np.int64)
-        lengths = stops - starts
-        ends = np.cumsum(lengths)
-        total = int(ends[-1])
-        if total == 0:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty
-        flat = np.repeat(stops - ends, lengths)
-        flat += np.arange(total, dtype=np.int64)
-        partial = np.take(self.inline, flat, axis=0)
-        split = int(ends[probes.split - 1]) if probes.split else 0
-        partial[:split] ^= query[0, 2:4]
-        partial[split:] ^= query[0, 0:2]
-        packed = np.bitwise_count(partial).view(np.uint16).ravel()
-        # Low byte + high byte of each uint16, in the high byte (each is at most 64).
-        packed *= np.uint16(0x0101)
-        near = np.flatnonzero(packed < np.uint16((threshold + 1) << 8))
-        if len(near) == 0:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty
-        positions = np.unique(self.postings[flat[near]]).astype(np.int64)
-        distances = _distances(np.take(self.words, positions, axis=0), query).astype(np.int64)
-        keep = (distances <= threshold) & ~self.dead[positions]
-        return positions[keep], distances[keep]
-
-    def search(self, queries: U64, threshold: int) -> tuple[I64, I64, I64]:
-        """(query row, position, distance) of every live entry within ``threshold``."""
-        empty = np.empty(0, dtype=np.int64)
-        if len(self.ids) == 0 or len(queries) == 0:
-            return empty, empty, empty
-        if len(queries) == 1 and threshold < 255:  # the uint16 filter below needs t + 1 < 256
-            positions, distances = self.search_one(queries, threshold)
-            return np.zeros(len(positions), dtype=np.int64), positions, distances
-        # The candidate arrays of a batch should stay in cache: ~64k candidates a slice
-        # (about 16 queries at 1M hashes) runs twice as fast as 256 queries at once.
-        per_query = self.scheme.expected_candidates(len(self.ids))
-        rows_per_slice = max(1, min(256, int(_SLICE_CANDIDATES / max(per_query, 1.0))))
-        if len(queries) > rows_per_slice:
-            parts = [
-                self._search_rows(queries[i : i + rows_per_slice], threshold)
-                for i in range(0, len(queries), rows_per_slice)
-            ]
-            rows = np.concatenate([part[0] + i * rows_per_slice for i, part in enumerate(parts)])
-            return rows, np.concatenate([part[1] for part in parts]), np.concatenate([part[2] for part in parts])
-        return self._search_rows(queries, threshold)
-
-    def _search_rows(self, queries: U64, threshold: int) -> tuple[I64, I64, I64]:
-        empty = np.empty(0, dtype=np.int64)
-        probes = self.probes
-        keys = _chunk_keys(queries, self.scheme.widths)
-        slots = (keys[:, probes.chunk] ^ probes.mask) + probes.base
-        starts = self.offsets[slots].ravel().astype(np.int64)
-        lengths = self.offsets[slots + 1].ravel().astype(np.int64) - starts
-        total = int(lengths.sum())
-        if total == 0:
-            return empty, empty, empty
-        run_start = np.cumsum(lengths) - lengths
-        flat = np.arange(total, dtype=np.int64) + np.repeat(starts - run_start, lengths)
-        # Row of the (2B, 2) table of query halves each candidate is filtered against.
-        halves = queries.reshape(-1, 2)
-        select = np.arange(len(queries), dtype=np.int64)[:, None] * 2 + probes.other_half
-        select = np.repeat(select.ravel(), lengths)
-        # np.take on axis 0 is several times faster than fancy indexing of 2-D arrays.
-        partial = _half_distances(np.take(self.inline, flat, axis=0), np.take(halves, select, axis=0))
-        near = np.flatnonzero(partial <= threshold)
-        positions = self.postings[flat[near]].astype(np.int64)
-        rows = select[near] // 2
-        distances = _distances(np.take(self.words, positions, axis=0), np.take(queries, rows, axis=0)).astype(np.int64)
-        keep = distances <= threshold
-        rows, positions, distances = rows[keep], positions[keep], distances[keep]
-        live = ~self.dead[positions]
-        rows, positions, distances = rows[live], positions[live], distances[live]
-        # A hash close in several chunks is found once per chunk: keep one.
-        pair = rows * len(self.ids) + positions
-        _, first = np.unique(pair, return_index=True)
-        return rows[first], positions[first], distances[first]
-
-
 @dataclass(slots=True)
 class _Tail:
     """Entries added since the last build, searched exhaustively."""
@@ -288,6 +96,10 @@ class _State:
     built: _Built
     tail: _Tail
     tail_length: int
+
+
+def _by_distance_then_id(hit: tuple[int, int]) -> tuple[int, int]:
+    return hit[1], hit[0]
 
 
 class PdqIndex:
@@ -429,6 +241,8 @@ class PdqIndex:
 
     def query_words(self, queries: U64) -> list[list[tuple[int, int]]]:
         state = self._state
+        if len(queries) == 1:
+            return [self._query_one(state, queries)]
         rows, ids, distances = self._search(state, queries)
         results: list[list[tuple[int, int]]] = [[] for _ in range(len(queries))]
         order = np.lexsort((ids, distances, rows))
@@ -437,6 +251,18 @@ class PdqIndex:
         ):
             results[row].append((entry_id, distance))
         return results
+
+    def _query_one(self, state: _State, query: U64) -> list[tuple[int, int]]:
+        built = state.built
+        hits = built.match_one(query, self.threshold) if len(built.ids) else []
+        n = state.tail_length
+        if n:
+            tail = state.tail
+            distances = hamming(tail.words[:n], query)
+            found = np.flatnonzero((distances <= self.threshold) & ~tail.dead[:n])
+            hits += zip(tail.ids[found].tolist(), distances[found].tolist(), strict=True)
+        hits.sort(key=_by_distance_then_id)
+        return hits
 
     def _search(self, state: _State, queries: U64) -> tuple[I64, I64, I64]:
         built = state.built

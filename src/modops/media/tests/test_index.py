@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -92,6 +93,32 @@ def test_batch_lookup_equals_single_lookups() -> None:
     batch = index.query_words(queries)
     assert batch == [index.query_words(queries[i : i + 1])[0] for i in range(len(queries))]
     assert all(batch[i] for i in range(50)) and not any(batch[50:])
+
+
+def test_many_copies_of_a_hash_are_all_found_and_removals_respected() -> None:
+    """More candidates than the single lookup checks one by one: the numpy check takes over."""
+    rng = np.random.default_rng(11)
+    words = _random_words(rng, 3000)
+    words[100:160] = words[7]
+    index = PdqIndex.from_words(words, np.arange(3000))
+    query = _flip(words[7], rng, 3)
+    expected = _brute(words, query, 31)
+    assert len(expected) == 61
+    assert sorted(index.query_words(query)[0]) == expected
+    for entry_id in range(100, 130):
+        index.remove(entry_id)
+    left = [(i, d) for i, d in expected if not 100 <= i < 130]
+    assert sorted(index.query_words(query)[0]) == left
+    assert [sorted(hits) for hits in index.query_words(np.vstack([query, query]))] == [left, left]
+
+
+@pytest.mark.parametrize("scheme", [ChunkScheme.choose(n, 31) for n in (0, 1000, 100_000, 10_000_000)])
+def test_bucket_tables_tile_without_gaps_each_aligned_to_its_size(scheme: ChunkScheme) -> None:
+    """A probe's slot is ``key ^ (mask | base)``, which needs every base to be a multiple of 2**width."""
+    spans = sorted((base, base + 2**width) for base, width in zip(scheme.table_bases, scheme.widths, strict=True))
+    assert spans[0][0] == 0
+    assert all(end == next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
+    assert all(base % 2**width == 0 for base, width in zip(scheme.table_bases, scheme.widths, strict=True))
 
 
 def test_hex_round_trip_and_string_api() -> None:
