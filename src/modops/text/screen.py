@@ -305,28 +305,24 @@ class Screener:
         offensive: float,
     ) -> Verdict:
         if plan.held:
+            reasons = (cut, *plan.reasons) if cut else plan.reasons
+        elif offensive >= self.classifier_threshold and plan.score_holds:
+            score = f"classifier score {offensive:.2f} >= {self.classifier_threshold:.2f}"
+            reasons = (cut, score) if cut else (score,)
+        else:
             return Verdict(
-                message.id,
-                Outcome.HOLD,
-                offensive,
-                plan.category,
-                plan.level,
-                _pick(starts, ends, first, plan.picks),
-                (cut, *plan.reasons) if cut else plan.reasons,
-                dict(plan.categories),
+                message.id, Outcome.ALLOW, offensive, None, 0, (), (cut,) if cut else (), dict(plan.categories)
             )
-        if offensive >= self.classifier_threshold and plan.score_holds:
-            return Verdict(
-                message.id,
-                Outcome.HOLD,
-                offensive,
-                plan.category,
-                plan.level,
-                _pick(starts, ends, first, plan.picks),
-                (*((cut,) if cut else ()), f"classifier score {offensive:.2f} >= {self.classifier_threshold:.2f}"),
-                dict(plan.categories),
-            )
-        return Verdict(message.id, Outcome.ALLOW, offensive, None, 0, (), (cut,) if cut else (), dict(plan.categories))
+        return Verdict(
+            message.id,
+            Outcome.HOLD,
+            offensive,
+            plan.category,
+            plan.level,
+            _pick(starts, ends, first, plan.picks),
+            reasons,
+            dict(plan.categories),
+        )
 
     def _score_hold(
         self,

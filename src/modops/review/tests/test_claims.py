@@ -9,9 +9,9 @@ import time_machine
 from django.utils import timezone
 
 from modops.audit.models import Event
+from modops.conftest import Api
 from modops.enforcement.worker import run_once
 from modops.review.models import ItemStatus, ReviewItem, SkipRecord
-from modops.conftest import Api
 from modops.testing.factories import report_body, token_for
 
 
