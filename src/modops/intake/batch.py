@@ -1,24 +1,27 @@
-"""Set-based intake: a batch of reports in a fixed number of statements, whatever its size.
+"""Set-based intake: a batch of reports, or of detections, in a fixed number of statements.
 
-The effect is the one of taking the reports one by one in lock order (``_take_report``): subjects
-are brought up to date in memory in that order, and each report sees its subject as it was right
-after its own context was applied. A report that flips a stream's live state closes the set built
-so far (written out) so the stream's recompute sees every item opened before it, as one by one.
+The effect is the one of taking the signals one by one in lock order (``_take_report``,
+``_take_detection``): subjects are brought up to date in memory in that order, and each signal sees
+its subject as it was right after its own context was applied. A signal that flips a stream's live
+state closes the set built so far (written out) so the stream's recompute sees every item opened
+before it, as one by one. A detection joins an item only when it names a policy and scores at or
+above ``DETECTION_REVIEW_THRESHOLD``; the others are recorded alone.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import IntegrityError, connection
 from django.db.models import Model, Q
 
 from modops.audit.services import NewEvent, require_transaction
-from modops.intake.models import Report
+from modops.intake.models import Detection, Report
 from modops.policies.models import Policy
 from modops.review.models import ItemStatus, ReviewItem
 from modops.review.services import Signal
@@ -37,7 +40,13 @@ from modops.subjects.models import Subject
 from modops.subjects.services import Dirty, SubjectRef, apply_ref, fetch, wanted_by
 
 if TYPE_CHECKING:
-    from modops.intake.services import ReportInput
+    from modops.intake.services import DetectionInput, ReportInput
+
+#: Detections below this score are recorded but open no review item.
+DETECTION_REVIEW_THRESHOLD = 0.5
+
+#: SQLite learnt ``UPDATE … FROM`` in 3.33.
+_SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 
 #: Times a batch re-reads items that concurrent writers opened under it before giving up.
 _RACE_ROUNDS = 3
@@ -59,6 +68,71 @@ class Taken:
     @property
     def signal(self) -> Signal:
         return Signal(is_report=True, confidence=self.data.reporter_trust, language=self.language, at=self.at)
+
+    @property
+    def attaches(self) -> bool:
+        return True
+
+    def row(self, subject: Subject, item: ReviewItem | None) -> Report:
+        assert item is not None
+        return report_row(self, subject, item)
+
+    def event(self, row: Model) -> NewEvent:
+        assert isinstance(row, Report)
+        return received_event(self, row)
+
+    def body(self, row: Model) -> dict[str, Any]:
+        assert isinstance(row, Report)
+        return {"report_id": str(row.id), "review_item_id": str(row.review_item_id)}
+
+
+@dataclass(frozen=True)
+class TakenDetection:
+    """One detection of a batch, with its policy (if it names one) looked up and the actor who sent it."""
+
+    data: DetectionInput
+    policy: Policy | None
+    actor: str
+    at: datetime
+
+    @property
+    def signal(self) -> Signal:
+        language = self.data.language or self.data.subject.language or ""
+        return Signal(is_report=False, confidence=self.data.score, language=language, at=self.at)
+
+    @property
+    def attaches(self) -> bool:
+        return self.policy is not None and self.data.score >= DETECTION_REVIEW_THRESHOLD
+
+    def row(self, subject: Subject, item: ReviewItem | None) -> Detection:
+        return detection_row(self, subject, item)
+
+    def event(self, row: Model) -> NewEvent:
+        assert isinstance(row, Detection)
+        return detection_event(self, row)
+
+    def body(self, row: Model) -> dict[str, Any]:
+        assert isinstance(row, Detection)
+        item_id = row.review_item_id
+        return {"detection_id": str(row.id), "review_item_id": str(item_id) if item_id else None, "actions": []}
+
+
+class Work(Protocol):
+    """A signal of a batch: a report (``Taken``) or a detection (``TakenDetection``)."""
+
+    @property
+    def data(self) -> ReportInput | DetectionInput: ...
+    @property
+    def policy(self) -> Policy | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def signal(self) -> Signal: ...
+    @property
+    def attaches(self) -> bool: ...
+    def row(self, subject: Subject, item: ReviewItem | None) -> Model: ...
+    def event(self, row: Model) -> NewEvent: ...
+    def body(self, row: Model) -> dict[str, Any]: ...
 
 
 def report_row(taken: Taken, subject: Subject, item: ReviewItem) -> Report:
@@ -88,10 +162,41 @@ def received_event(taken: Taken, report: Report) -> NewEvent:
     )
 
 
+def detection_row(taken: TakenDetection, subject: Subject, item: ReviewItem | None) -> Detection:
+    data = taken.data
+    return Detection(
+        subject=subject,
+        policy=taken.policy,
+        review_item=item,
+        source=data.source,
+        label=data.label,
+        score=data.score,
+        received_at=taken.at,
+    )
+
+
+def detection_event(taken: TakenDetection, detection: Detection) -> NewEvent:
+    subject = detection.subject
+    policy = taken.policy
+    return NewEvent(
+        actor=taken.actor,
+        verb="detection.received",
+        subject_kind=subject.kind,
+        subject_external_id=subject.external_id,
+        review_item_id=detection.review_item_id,
+        after={
+            "detection_id": str(detection.id),
+            "source": taken.data.source,
+            "score": taken.data.score,
+            "policy": policy.code if policy else None,
+        },
+    )
+
+
 @dataclass
 class _Pending:
     index: int
-    taken: Taken
+    taken: Work
     subject: Subject
     context: SubjectContext
     item: ReviewItem | None = None
@@ -133,11 +238,15 @@ def save_subjects(dirty: Dirty, now: datetime) -> None:
 def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> None:
     """Write ``names`` of ``rows`` in one UPDATE.
 
-    On PostgreSQL an ``UPDATE … FROM unnest(…)`` with one array per column: Django's ``bulk_update``
-    builds a CASE per column and row, which costs more Python time than the round trips it saves,
-    and arrays keep the statement's text the same for any number of rows.
+    On PostgreSQL an ``UPDATE … FROM unnest(…)`` with one array per column, on SQLite an ``UPDATE …
+    FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE per column and row, which costs more
+    Python time than the round trips it saves; arrays keep the statement's text the same for any
+    number of rows.
     """
-    if connection.vendor != "postgresql":
+    if not rows:
+        return
+    vendor = connection.vendor
+    if vendor not in ("postgresql", "sqlite") or (vendor == "sqlite" and not _SQLITE_UPDATE_FROM):
         model._default_manager.bulk_update(rows, names)
         return
     meta = model._meta
@@ -145,12 +254,29 @@ def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> Non
     assert pk is not None
     fields: list[Any] = [pk, *(meta.get_field(name) for name in names)]
     columns: list[str] = [f.column for f in fields]
+    q = connection.ops.quote_name
+    table = q(meta.db_table)
+    if vendor == "sqlite":
+        # SQLite names a VALUES list's columns column1, column2, …; parameters are capped per statement.
+        assignments = ", ".join(f"{q(c)} = v.column{n}" for n, c in enumerate(columns[1:], start=2))
+        row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per = max(1, (connection.features.max_query_params or 999) // len(fields))
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), per):
+                chunk = rows[start : start + per]
+                values = ", ".join([row_marks] * len(chunk))
+                sql = (
+                    f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608 - names from the model, values bound
+                    f"WHERE {table}.{q(columns[0])} = v.column1"
+                )
+                flat = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
+                cursor.execute(sql, flat)
+        return
     arrays = ", ".join(f"%s::{array_type(f, connection)}" for f in fields)
     params: list[Any] = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows] for f in fields]
-    q = connection.ops.quote_name
     assignments = ", ".join(f"{q(c)} = v.{q(c)}" for c in columns[1:])
     sql = (
-        f"UPDATE {q(meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model, values bound
+        f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model, values bound
         f"FROM unnest({arrays}) AS v({', '.join(q(c) for c in columns)}) "
         f"WHERE t.{q(columns[0])} = v.{q(columns[0])}"
     )
@@ -159,7 +285,7 @@ def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> Non
 
 
 def take_reports(
-    batch: list[Taken],
+    batch: Sequence[Work],
     order: list[int],
     recompute: Callable[[Subject, str], list[NewEvent]],
     now: datetime,
@@ -167,8 +293,8 @@ def take_reports(
 ) -> tuple[list[dict[str, Any]], list[NewEvent]]:
     """Record ``batch`` (taken in ``order``); the response bodies by batch index and the events, in order.
 
-    The reports themselves are queued in ``writes``, for the caller to send with the event log's
-    append (``record_with``).
+    A batch holds reports or detections, not both. The rows themselves (``Report`` or ``Detection``)
+    are queued in ``writes``, for the caller to send with the event log's append (``record_with``).
     """
     require_transaction()
     known = load_subjects([t.data.subject for t in batch])
@@ -195,16 +321,15 @@ def take_reports(
     save_subjects(dirty, now)
     _attach(segment)
     done += segment
-    reports = [report_row(p.taken, p.subject, _item_of(p)) for p in done]
-    writes.insert(reports)
+    rows = [p.taken.row(p.subject, p.item) for p in done]
+    writes.insert(rows)
     bodies: list[dict[str, Any]] = [{} for _ in batch]
     events: list[NewEvent] = []
-    for pending, report in zip(done, reports, strict=True):
-        item = _item_of(pending)
-        bodies[pending.index] = {"report_id": str(report.id), "review_item_id": str(item.id)}
+    for pending, row in zip(done, rows, strict=True):
+        bodies[pending.index] = pending.taken.body(row)
         events += before.get(pending.index, [])
         events += pending.events
-        events.append(received_event(pending.taken, report))
+        events.append(pending.taken.event(row))
     return bodies, events
 
 
@@ -212,18 +337,20 @@ def _uuid(value: object) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _item_of(pending: _Pending) -> ReviewItem:
-    assert pending.item is not None
-    return pending.item
+def _policy_of(pending: _Pending) -> Policy:
+    policy = pending.taken.policy
+    assert policy is not None
+    return policy
 
 
 def _attach(segment: list[_Pending]) -> None:
-    """Attach each report of ``segment`` to its open item: lock all, open the missing, update the rest."""
-    if not segment:
-        return
+    """Attach the signals of ``segment`` that join an item: lock the open ones, open the missing, update the rest."""
     by_pair: dict[tuple[int, int], list[_Pending]] = {}
     for p in segment:
-        by_pair.setdefault((p.subject.pk, p.taken.policy.pk), []).append(p)
+        if p.taken.attaches:
+            by_pair.setdefault((p.subject.pk, _policy_of(p).pk), []).append(p)
+    if not by_pair:
+        return
     todo = list(by_pair)
     touched: dict[Any, ReviewItem] = {}
     for _ in range(_RACE_ROUNDS):
@@ -256,7 +383,7 @@ def _attach(segment: list[_Pending]) -> None:
 
 
 def _take_signal(p: _Pending, item: ReviewItem | None) -> ReviewItem:
-    policy, actor = p.taken.policy, p.taken.actor
+    policy, actor = _policy_of(p), p.taken.actor
     if item is None:
         item = new_item(p.subject, policy, p.taken.signal, p.context)
         p.events = [opened_event(item, actor)]

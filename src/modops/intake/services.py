@@ -15,18 +15,24 @@ from django.utils import timezone
 from modops.accounts.models import ApiToken
 from modops.audit.services import NewEvent, record, record_with
 from modops.dbretry import retrying
-from modops.intake.batch import Taken, received_event, report_row, take_reports
-from modops.intake.models import Detection, IdempotencyRecord, ReportSource
+from modops.intake.batch import DETECTION_REVIEW_THRESHOLD as DETECTION_REVIEW_THRESHOLD
+from modops.intake.batch import (
+    Taken,
+    TakenDetection,
+    detection_event,
+    detection_row,
+    received_event,
+    report_row,
+    take_reports,
+)
+from modops.intake.models import IdempotencyRecord, ReportSource
 from modops.policies.models import Policy
 from modops.policies.services import UnknownPolicy, get_policy
-from modops.review.services import Signal, attach_signal, recompute_for_subject
+from modops.review.services import attach_signal, recompute_for_subject
 from modops.review.services.errors import Invalid
 from modops.statements import Statements
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.services import SubjectRef, upsert
-
-#: Detections below this score are recorded but open no review item.
-DETECTION_REVIEW_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -139,9 +145,27 @@ def _recompute(subject: Any, actor: str) -> list[NewEvent]:
     return _subject_events(subject, True, actor)
 
 
-def _lock_key(data: ReportInput) -> tuple[str, ...]:
+def _lock_key(data: ReportInput | DetectionInput) -> tuple[str, ...]:
     s = data.subject
-    return (s.account_id or "", s.channel_id or "", s.stream_id or "", s.kind.value, s.id, data.policy_code)
+    return (s.account_id or "", s.channel_id or "", s.stream_id or "", s.kind.value, s.id, data.policy_code or "")
+
+
+def _take_detection(
+    data: DetectionInput, policy: Policy | None, actor: str, now: datetime
+) -> tuple[dict[str, Any], list[NewEvent]]:
+    taken = TakenDetection(data, policy, actor, now)
+    upserted = upsert(data.subject)
+    subject = upserted.subject
+    events = _subject_events(subject, upserted.live_changed, actor)
+    item = None
+    if taken.attaches:
+        assert policy is not None
+        item, item_events = attach_signal(subject, policy, taken.signal, actor)
+        events.extend(item_events)
+    detection = detection_row(taken, subject, item)
+    detection.save(force_insert=True)
+    events.append(detection_event(taken, detection))
+    return taken.body(detection), events
 
 
 def submit_detection(data: DetectionInput, actor: str) -> dict[str, Any]:
@@ -149,42 +173,41 @@ def submit_detection(data: DetectionInput, actor: str) -> dict[str, Any]:
     policy: Policy | None = get_policy(data.policy_code) if data.policy_code else None
     now = data.at or timezone.now()
     with transaction.atomic():
-        upserted = upsert(data.subject)
-        subject = upserted.subject
-        events = _subject_events(subject, upserted.live_changed, actor)
-        item = None
-        if policy is not None and data.score >= DETECTION_REVIEW_THRESHOLD:
-            language = data.language or data.subject.language or ""
-            item, item_events = attach_signal(
-                subject, policy, Signal(is_report=False, confidence=data.score, language=language, at=now), actor
-            )
-            events.extend(item_events)
-        detection = Detection.objects.create(
-            subject=subject,
-            policy=policy,
-            review_item=item,
-            source=data.source,
-            label=data.label,
-            score=data.score,
-            received_at=now,
-        )
-        events.append(
-            NewEvent(
-                actor=actor,
-                verb="detection.received",
-                subject_kind=subject.kind,
-                subject_external_id=subject.external_id,
-                review_item_id=item.id if item else None,
-                after={
-                    "detection_id": str(detection.id),
-                    "source": data.source,
-                    "score": data.score,
-                    "policy": policy.code if policy else None,
-                },
-            )
-        )
+        body, events = _take_detection(data, policy, actor, now)
         record(events, at=now)
-    return {"detection_id": str(detection.id), "review_item_id": str(item.id) if item else None, "actions": []}
+    return body
+
+
+def submit_detections(batch: list[DetectionInput], actor: str, set_based: bool = True) -> list[dict[str, Any]]:
+    """Record a batch of detections in one transaction, with one append to the event log.
+
+    The same effect as ``submit_detection`` for each, taken in lock order (so concurrent batches
+    queue instead of deadlocking); set-based unless ``set_based`` is false. Unknown policies are
+    refused for the whole batch, as for reports.
+    """
+    if not 1 <= len(batch) <= MAX_BATCH:
+        raise Invalid("detections", f"send 1 to {MAX_BATCH} detections per batch")
+    policies: list[Policy | None] = []
+    for i, data in enumerate(batch):
+        try:
+            policies.append(get_policy(data.policy_code) if data.policy_code else None)
+        except UnknownPolicy:
+            raise Invalid(f"detections.{i}.policy", f"unknown policy {data.policy_code!r}") from None
+    now = timezone.now()
+    order = sorted(range(len(batch)), key=lambda i: _lock_key(batch[i]))
+    writes = Statements()
+    with transaction.atomic():
+        if not set_based:
+            bodies: list[dict[str, Any]] = [{} for _ in batch]
+            events: list[NewEvent] = []
+            for i in order:
+                bodies[i], taken = _take_detection(batch[i], policies[i], actor, batch[i].at or now)
+                events.extend(taken)
+        else:
+            work = [TakenDetection(data, policies[i], actor, data.at or now) for i, data in enumerate(batch)]
+            bodies, events = take_reports(work, order, _recompute, now, writes)
+        record_with(writes, lambda _: events, at=now, last=True)
+    return bodies
 
 
 class IdempotencyMismatch(Exception):

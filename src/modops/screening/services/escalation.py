@@ -10,9 +10,11 @@ from django.db import IntegrityError, transaction
 from modops.audit.services import record
 from modops.enforcement.models import Action
 from modops.enforcement.services import ActionRequest, take_action
-from modops.intake.services import DetectionInput, submit_detection
+from modops.intake.batch import bulk_set
+from modops.intake.services import DetectionInput, submit_detection, submit_detections
 from modops.ops.ladder import ActionType, Step
 from modops.screening.models import ChannelSettings, Escalation, HeldMessage, HeldStatus
+from modops.statements import Statements
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.services import SubjectRef, upsert
 from modops.text.classify import DEFAULT_CLASSIFIER
@@ -66,8 +68,23 @@ def severe_policy(verdict: dict[str, Any]) -> tuple[str, str, float, str] | None
     return None
 
 
-def escalate(message: Incoming, verdict: dict[str, Any], found: tuple[str, str, float, str], now: datetime) -> bool:
-    """Submit one detection for a severe message, once per message id; False when done before."""
+Found = tuple[str, str, float, str]
+
+
+def _marker(message: Incoming, found: Found, now: datetime) -> Escalation:
+    policy, source, _, _ = found
+    return Escalation(
+        message_id=message.id[:200],
+        channel=(message.channel or "")[:100],
+        user=(message.user or "")[:100],
+        policy=policy,
+        source=source,
+        detection_id="",
+        created_at=now,
+    )
+
+
+def _detection(message: Incoming, found: Found) -> DetectionInput:
     policy, source, score, label = found
     subject = SubjectRef(
         kind=SubjectKind.CHAT_MESSAGE,
@@ -76,26 +93,49 @@ def escalate(message: Incoming, verdict: dict[str, Any], found: tuple[str, str, 
         channel_id=(message.channel or "")[:200] or None,
         text=message.text[:20_000].replace("\x00", "\ufffd"),
     )
+    return DetectionInput(subject=subject, source=source, score=min(1.0, score), policy_code=policy, label=label)
+
+
+def escalate(message: Incoming, verdict: dict[str, Any], found: Found, now: datetime) -> bool:
+    """Submit one detection for a severe message, once per message id; False when done before."""
     try:
         with transaction.atomic():
-            marker = Escalation.objects.create(
-                message_id=message.id[:200],
-                channel=(message.channel or "")[:100],
-                user=(message.user or "")[:100],
-                policy=policy,
-                source=source,
-                detection_id="",
-                created_at=now,
-            )
-            body = submit_detection(
-                DetectionInput(subject=subject, source=source, score=min(1.0, score), policy_code=policy, label=label),
-                ACTOR,
-            )
+            marker = _marker(message, found, now)
+            marker.save(force_insert=True)
+            body = submit_detection(_detection(message, found), ACTOR)
             marker.detection_id = body["detection_id"]
             marker.save(update_fields=["detection_id"])
     except IntegrityError:
         return False
     return True
+
+
+def escalate_many(found: list[tuple[Incoming, dict[str, Any], Found]], now: datetime) -> list[str]:
+    """Submit the detections of severe messages in one transaction, once per message id.
+
+    The markers go in first, in one INSERT that skips message ids already escalated (here or by a
+    concurrent worker: the unique index decides); only the messages whose marker went in are
+    submitted, in one batch. Returns the message ids escalated now.
+    """
+    first: dict[str, tuple[Incoming, Found]] = {}
+    for message, _, severe in found:
+        first.setdefault(message.id[:200], (message, severe))
+    if not first:
+        return []
+    markers = [_marker(message, severe, now) for message, severe in first.values()]
+    with transaction.atomic():
+        insert = Statements()
+        insert.insert(markers, returning=["id", "message_id"], ignore_conflicts=True)
+        stored = {message_id: pk for pk, message_id in insert.run()[0]}
+        fresh = [m for m in markers if m.message_id in stored]
+        if not fresh:
+            return []
+        bodies = submit_detections([_detection(*first[m.message_id]) for m in fresh], ACTOR)
+        for marker, body in zip(fresh, bodies, strict=True):
+            marker.pk = stored[marker.message_id]
+            marker.detection_id = body["detection_id"]
+        bulk_set(Escalation, fresh, ["detection_id"])
+    return [m.message_id for m in fresh]
 
 
 def maybe_auto_timeout(rule: ChannelSettings, user: str, now: datetime) -> bool:

@@ -18,9 +18,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from modops.intake.services import MAX_BATCH
 from modops.screening.models import ChannelSettings, HeldMessage, HeldStatus
 from modops.screening.services.channels import screeners_for
-from modops.screening.services.escalation import escalate, maybe_auto_timeout, severe_policy
+from modops.screening.services.escalation import escalate, escalate_many, maybe_auto_timeout, severe_policy
 from modops.screening.services.raids import observe_raids
 from modops.text.normalize import normalize
 from modops.text.screen import Message, Outcome
@@ -171,17 +172,17 @@ def _store(flagged: list[tuple[Incoming, dict[str, Any]]], moment: datetime) -> 
         HeldMessage.objects.bulk_create(fresh, ignore_conflicts=True)
     fresh_ids = {r.message_id for r in fresh}
     offenders: set[tuple[str, str]] = set()
+    severe = []
     for message, verdict in flagged:
         if message.id[:200] not in fresh_ids:
             continue  # seen before: already escalated and counted
         policy = severe_policy(verdict)
         if policy is not None:
-            try:
-                escalate(message, verdict, policy, moment)
-            except Exception:  # one bad escalation must not lose the batch's verdicts
-                log.exception("escalation failed", extra={"data": {"message_id": message.id[:200]}})
+            severe.append((message, verdict, policy))
         if message.channel and message.user:
             offenders.add((message.channel[:100], message.user[:100]))
+    for start in range(0, len(severe), MAX_BATCH):
+        _escalate(severe[start : start + MAX_BATCH], moment)
     if offenders:
         rules = {
             s.channel: s
@@ -193,6 +194,20 @@ def _store(flagged: list[tuple[Incoming, dict[str, Any]]], moment: datetime) -> 
                     maybe_auto_timeout(rules[channel], user, moment)
                 except Exception:
                     log.exception("automatic timeout failed", extra={"data": {"channel": channel}})
+
+
+def _escalate(severe: list[tuple[Incoming, dict[str, Any], tuple[str, str, float, str]]], moment: datetime) -> None:
+    """Escalate in one batch; should the batch fail, one by one, so one bad message loses only itself."""
+    try:
+        escalate_many(severe, moment)
+        return
+    except Exception:
+        log.exception("batch escalation failed", extra={"data": {"messages": len(severe)}})
+    for message, verdict, policy in severe:
+        try:
+            escalate(message, verdict, policy, moment)
+        except Exception:  # one bad escalation must not lose the batch's verdicts
+            log.exception("escalation failed", extra={"data": {"message_id": message.id[:200]}})
 
 
 def screen_one(message_id: str, text: str, channel: str, user: str = "") -> dict[str, Any]:
