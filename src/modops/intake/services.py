@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -96,6 +96,19 @@ def submit_report(data: ReportInput, actor: str) -> dict[str, Any]:
 MAX_BATCH = 500
 
 
+def _batch_policies(what: str, codes: list[str | None], required: bool) -> list[Policy | None]:
+    """The policy each signal of a batch names (None where it may name none); a bad one is named by index."""
+    if not 1 <= len(codes) <= MAX_BATCH:
+        raise Invalid(what, f"send 1 to {MAX_BATCH} {what} per batch")
+    policies: list[Policy | None] = []
+    for i, code in enumerate(codes):
+        try:
+            policies.append(get_policy(code or "") if code or required else None)
+        except UnknownPolicy:
+            raise Invalid(f"{what}.{i}.policy", f"unknown policy {code!r}") from None
+    return policies
+
+
 def submit_reports(batch: list[ReportInput], actor: str, set_based: bool = True) -> list[dict[str, Any]]:
     """Record a batch of reports in one transaction: all are accepted, or none (a bad one is named).
 
@@ -103,14 +116,7 @@ def submit_reports(batch: list[ReportInput], actor: str, set_based: bool = True)
     send a flood of reports cheaply. Set-based (a fixed number of statements per batch) unless
     ``set_based`` is false, which takes the reports one by one with the same effect.
     """
-    if not 1 <= len(batch) <= MAX_BATCH:
-        raise Invalid("reports", f"send 1 to {MAX_BATCH} reports per batch")
-    policies = []
-    for i, data in enumerate(batch):
-        try:
-            policies.append(get_policy(data.policy_code))
-        except UnknownPolicy:
-            raise Invalid(f"reports.{i}.policy", f"unknown policy {data.policy_code!r}") from None
+    policies = cast(list[Policy], _batch_policies("reports", [data.policy_code for data in batch], required=True))
     now = timezone.now()
     # Take rows in one global order so concurrent batches queue behind each other instead of deadlocking.
     order = sorted(range(len(batch)), key=lambda i: _lock_key(batch[i]))
@@ -185,14 +191,7 @@ def submit_detections(batch: list[DetectionInput], actor: str, set_based: bool =
     queue instead of deadlocking); set-based unless ``set_based`` is false. Unknown policies are
     refused for the whole batch, as for reports.
     """
-    if not 1 <= len(batch) <= MAX_BATCH:
-        raise Invalid("detections", f"send 1 to {MAX_BATCH} detections per batch")
-    policies: list[Policy | None] = []
-    for i, data in enumerate(batch):
-        try:
-            policies.append(get_policy(data.policy_code) if data.policy_code else None)
-        except UnknownPolicy:
-            raise Invalid(f"detections.{i}.policy", f"unknown policy {data.policy_code!r}") from None
+    policies = _batch_policies("detections", [data.policy_code for data in batch], required=False)
     now = timezone.now()
     order = sorted(range(len(batch)), key=lambda i: _lock_key(batch[i]))
     writes = Statements()
