@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from modops.audit.chain import GENESIS, link_hash
 from modops.audit.models import ChainHead, Event
-from modops.statements import FEW_ROWS, Rows, Statements
+from modops.statements import Rows, Statements
 
 
 def require_transaction() -> None:
@@ -119,17 +118,14 @@ def record_with(
         if not pending:
             return results, []
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-        rows = _chain(pending, when, head.hash, head.seq)
-        Event.objects.bulk_create(rows)
-        ChainHead.objects.filter(id=1).update(seq=rows[-1].seq, hash=rows[-1].hash)
-        return results, rows
+        return results, _append(pending, when, (head.seq, head.hash))
     at_head = writes.add("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
     results = writes.run()
     locked, results = results[at_head], results[:at_head]
     pending = list(build(results))
     if not pending:
         return results, []
-    return results, _append_postgresql(pending, when, locked[0] if locked else None, last and _outermost())
+    return results, _append(pending, when, locked[0] if locked else None, last and _outermost())
 
 
 def _outermost() -> bool:
@@ -143,55 +139,27 @@ def _outermost() -> bool:
     )
 
 
-_EVENT_COLUMNS = (
-    "seq, at, actor, verb, subject_kind, subject_external_id, review_item_id, before, after, reason, prev_hash, hash"
-)
-_EVENT_ROW = ("bigint", "timestamptz", "text", "text", "text", "text", "uuid", "jsonb", "jsonb", "text", "text", "text")
-_EVENT_ROW_SQL = "(" + ", ".join(f"%s::{kind}" for kind in _EVENT_ROW) + ")"
-_EVENT_ARRAYS = ", ".join(f"%s::{kind}[]" for kind in _EVENT_ROW)
-
-
-def _append_postgresql(
-    pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | None, commit: bool = False
-) -> list[Event]:
-    """Insert the events and move the head in one round trip (the head is locked already).
+def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | None, commit: bool = False) -> list[Event]:
+    """Insert the events and move the head, in one round trip on PostgreSQL (the head is locked already).
 
     ``commit``: end the transaction in the same round trip; the atomic block's own COMMIT then
     finds nothing left to do.
     """
-    with connection.cursor() as cursor:
-        if head is None:
+    if head is None:
+        with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO audit_chainhead (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING", [GENESIS]
             )
             cursor.execute("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
             head = cursor.fetchone()
             assert head is not None
-        rows = _chain(pending, when, head[1], head[0])
-        params: list[Any] = []
-        for e in rows:
-            params += (
-                e.seq,
-                e.at,
-                e.actor,
-                e.verb,
-                e.subject_kind,
-                e.subject_external_id,
-                e.review_item_id,
-                json.dumps(e.before),
-                json.dumps(e.after),
-                e.reason,
-                e.prev_hash,
-                e.hash,
-            )
-        if len(rows) > FEW_ROWS:
-            # One array per column: the same statement text for any number of events.
-            params = [params[i :: len(_EVENT_ROW)] for i in range(len(_EVENT_ROW))]
-            insert = f"INSERT INTO audit_event ({_EVENT_COLUMNS}) SELECT * FROM unnest({_EVENT_ARRAYS})"  # noqa: S608
-        else:
-            insert = f"INSERT INTO audit_event ({_EVENT_COLUMNS}) VALUES " + ", ".join([_EVENT_ROW_SQL] * len(rows))  # noqa: S608
-        move = "; UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1" + ("; COMMIT" if commit else "")  # noqa: S608
-        cursor.execute(insert + move, [*params, rows[-1].seq, rows[-1].hash])
+    rows = _chain(pending, when, head[1], head[0])
+    tail = Statements()
+    tail.insert(rows)
+    tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [rows[-1].seq, rows[-1].hash])
+    if commit:
+        tail.add("COMMIT")
+    tail.run()
     return rows
 
 

@@ -10,8 +10,6 @@ above ``DETECTION_REVIEW_THRESHOLD``; the others are recorded alone.
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +32,7 @@ from modops.review.services.items import (
     opened_event,
 )
 from modops.review.services.routing import queue_by_id
-from modops.statements import Statements, array_type
+from modops.statements import Statements, as_uuid, bulk_set
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.models import Subject
 from modops.subjects.services import Dirty, SubjectRef, apply_ref, fetch, wanted_by
@@ -45,8 +43,6 @@ if TYPE_CHECKING:
 #: Detections below this score are recorded but open no review item.
 DETECTION_REVIEW_THRESHOLD = 0.5
 
-#: SQLite learnt ``UPDATE … FROM`` in 3.33.
-_SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)
 
 #: Times a batch re-reads items that concurrent writers opened under it before giving up.
 _RACE_ROUNDS = 3
@@ -235,55 +231,6 @@ def save_subjects(dirty: Dirty, now: datetime) -> None:
         bulk_set(Subject, subjects, [*changed, "updated_at"])
 
 
-def bulk_set(model: type[Model], rows: Sequence[Model], names: list[str]) -> None:
-    """Write ``names`` of ``rows`` in one UPDATE.
-
-    On PostgreSQL an ``UPDATE … FROM unnest(…)`` with one array per column, on SQLite an ``UPDATE …
-    FROM (VALUES …)``: Django's ``bulk_update`` builds a CASE per column and row, which costs more
-    Python time than the round trips it saves; arrays keep the statement's text the same for any
-    number of rows.
-    """
-    if not rows:
-        return
-    vendor = connection.vendor
-    if vendor not in ("postgresql", "sqlite") or (vendor == "sqlite" and not _SQLITE_UPDATE_FROM):
-        model._default_manager.bulk_update(rows, names)
-        return
-    meta = model._meta
-    pk = meta.pk
-    assert pk is not None
-    fields: list[Any] = [pk, *(meta.get_field(name) for name in names)]
-    columns: list[str] = [f.column for f in fields]
-    q = connection.ops.quote_name
-    table = q(meta.db_table)
-    if vendor == "sqlite":
-        # SQLite names a VALUES list's columns column1, column2, …; parameters are capped per statement.
-        assignments = ", ".join(f"{q(c)} = v.column{n}" for n, c in enumerate(columns[1:], start=2))
-        row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        per = max(1, (connection.features.max_query_params or 999) // len(fields))
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), per):
-                chunk = rows[start : start + per]
-                values = ", ".join([row_marks] * len(chunk))
-                sql = (
-                    f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608 - names from the model, values bound
-                    f"WHERE {table}.{q(columns[0])} = v.column1"
-                )
-                flat = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
-                cursor.execute(sql, flat)
-        return
-    arrays = ", ".join(f"%s::{array_type(f, connection)}" for f in fields)
-    params: list[Any] = [[f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows] for f in fields]
-    assignments = ", ".join(f"{q(c)} = v.{q(c)}" for c in columns[1:])
-    sql = (
-        f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - names from the model, values bound
-        f"FROM unnest({arrays}) AS v({', '.join(q(c) for c in columns)}) "
-        f"WHERE t.{q(columns[0])} = v.{q(columns[0])}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def take_reports(
     batch: Sequence[Work],
     order: list[int],
@@ -333,10 +280,6 @@ def take_reports(
     return bodies, events
 
 
-def _uuid(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def _policy_of(pending: _Pending) -> Policy:
     policy = pending.taken.policy
     assert policy is not None
@@ -372,7 +315,7 @@ def _attach(segment: list[_Pending]) -> None:
         # unique index refuses ours, and those pairs are taken again against the winner's item.
         insert = Statements()
         insert.insert(list(opened.values()), returning=["id"], ignore_conflicts=True)
-        stored = {_uuid(row[0]) for row in insert.run()[0]}
+        stored = {as_uuid(row[0]) for row in insert.run()[0]}
         todo = [pair for pair, item in opened.items() if item.pk not in stored]
         if not todo:
             break

@@ -20,7 +20,7 @@ from modops.audit.services import NewEvent, record, record_with
 from modops.review.models import ItemStatus, Queue, ReviewItem, SkipRecord
 from modops.review.services.errors import Conflict, Invalid, NotFound
 from modops.review.services.routing import queue_by_slug
-from modops.statements import Rows, Statements
+from modops.statements import Rows, Statements, as_uuid
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,6 @@ def _eligible(user: User, queue: Queue) -> tuple[str, list[Any]]:
 _ORDER = "ORDER BY r.priority DESC, r.sla_due_at LIMIT 1"
 
 
-def _as_uuid(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResult | None:
     """Hand ``user`` the highest-priority open item of the queue they are eligible for, with a lease.
 
@@ -153,7 +149,7 @@ def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResu
                 verb="review_item.claimed",
                 subject_kind=kind,
                 subject_external_id=external_id,
-                review_item_id=_as_uuid(item_id),
+                review_item_id=as_uuid(item_id),
                 after={"lease_expires_at": lease.isoformat(), "version": version},
             )
         ]
@@ -162,7 +158,7 @@ def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResu
         results, events = record_with(writes, claimed, last=True)
     if not events:
         return None
-    return ClaimResult(_as_uuid(results[at][0][0]), int(results[at][0][1]), lease)
+    return ClaimResult(as_uuid(results[at][0][0]), int(results[at][0][1]), lease)
 
 
 def claim_next(user: User, now: datetime | None = None) -> ClaimResult | None:

@@ -10,11 +10,10 @@ from django.db import IntegrityError, transaction
 from modops.audit.services import record
 from modops.enforcement.models import Action
 from modops.enforcement.services import ActionRequest, take_action
-from modops.intake.batch import bulk_set
 from modops.intake.services import DetectionInput, submit_detection, submit_detections
 from modops.ops.ladder import ActionType, Step
 from modops.screening.models import ChannelSettings, Escalation, HeldMessage, HeldStatus
-from modops.statements import Statements
+from modops.statements import Statements, bulk_set
 from modops.subjects.kinds import SubjectKind
 from modops.subjects.services import SubjectRef, upsert
 from modops.text.classify import DEFAULT_CLASSIFIER
