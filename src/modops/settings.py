@@ -203,6 +203,9 @@ MODOPS_INTAKE_GROUP_MAX = int(os.environ.get("MODOPS_INTAKE_GROUP_MAX", 200))
 MODOPS_INTAKE_GROUP_WAIT_MS = float(os.environ.get("MODOPS_INTAKE_GROUP_WAIT_MS", 2))
 # Review leases: a claimed item returns to its queue after this many seconds.
 MODOPS_LEASE_SECONDS = int(os.environ.get("MODOPS_LEASE_SECONDS", 600))
+# The hot paths' statements are prepared once per PostgreSQL connection; off behind a pooler that
+# moves a session's statements between server connections (PgBouncer in transaction mode).
+MODOPS_DB_PREPARE = _flag("MODOPS_DB_PREPARE", True)
 # Outbox: attempts before a message is dead-lettered.
 MODOPS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MODOPS_OUTBOX_MAX_ATTEMPTS", 8))
 # Exposure to tier >= 2 material: the cap within a rolling shift window (1 hour per 8 hours).

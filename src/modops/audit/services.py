@@ -119,7 +119,7 @@ def record_with(
             return results, []
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
         return results, _append(pending, when, (head.seq, head.hash))
-    at_head = writes.add("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
+    at_head = writes.add("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE", prepare=True)
     results = writes.run()
     locked, results = results[at_head], results[:at_head]
     pending = list(build(results))
@@ -156,7 +156,7 @@ def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | Non
     rows = _chain(pending, when, head[1], head[0])
     tail = Statements()
     tail.insert(rows)
-    tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [rows[-1].seq, rows[-1].hash])
+    tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [rows[-1].seq, rows[-1].hash], prepare=True)
     if commit:
         tail.add("COMMIT")
     tail.run()

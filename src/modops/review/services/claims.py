@@ -137,6 +137,7 @@ def claim(user: User, queue_slug: str, now: datetime | None = None) -> ClaimResu
         "(SELECT s.kind FROM subjects_subject s WHERE s.id = review_reviewitem.subject_id), "
         "(SELECT s.external_id FROM subjects_subject s WHERE s.id = review_reviewitem.subject_id)",
         [user.pk, connection.ops.adapt_datetimefield_value(lease), *params],
+        prepare=True,
     )
 
     def claimed(results: list[Rows]) -> list[NewEvent]:

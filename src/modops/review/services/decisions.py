@@ -75,23 +75,25 @@ def _locked_item(item_id: uuid.UUID, now: datetime) -> tuple[ReviewItem, int] | 
     owner = "COALESCE(s.account_id, CASE WHEN s.kind = %s THEN s.id END)"
     strikes = UNEXPIRED_STRIKES_SQL.format(account=owner, policy="r.policy_id")
     lock = " FOR UPDATE OF r" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT r.id, r.status, r.version, r.tier, r.claimed_by_id, r.lease_expires_at > %s, r.policy_id, "  # noqa: S608
-            f"{subject_columns.format(t='s')}, {subject_columns.format(t='a')}, {subject_columns.format(t='c')}, "
-            f"({strikes}) "
-            "FROM review_reviewitem r JOIN subjects_subject s ON s.id = r.subject_id "
-            "LEFT JOIN subjects_subject a ON a.id = s.account_id "
-            "LEFT JOIN subjects_subject c ON c.id = s.channel_id "
-            f"WHERE r.id = %s{lock}",
-            [
-                connection.ops.adapt_datetimefield_value(now),
-                SubjectKind.ACCOUNT.value,
-                *UNEXPIRED_STRIKES_PARAMS,
-                ReviewItem._meta.pk.get_db_prep_value(item_id, connection),
-            ],
-        )
-        row = cursor.fetchone()
+    read = Statements()
+    at = read.add(
+        "SELECT r.id, r.status, r.version, r.tier, r.claimed_by_id, r.lease_expires_at > %s, r.policy_id, "  # noqa: S608
+        f"{subject_columns.format(t='s')}, {subject_columns.format(t='a')}, {subject_columns.format(t='c')}, "
+        f"({strikes}) "
+        "FROM review_reviewitem r JOIN subjects_subject s ON s.id = r.subject_id "
+        "LEFT JOIN subjects_subject a ON a.id = s.account_id "
+        "LEFT JOIN subjects_subject c ON c.id = s.channel_id "
+        f"WHERE r.id = %s{lock}",
+        [
+            connection.ops.adapt_datetimefield_value(now),
+            SubjectKind.ACCOUNT.value,
+            *UNEXPIRED_STRIKES_PARAMS,
+            ReviewItem._meta.pk.get_db_prep_value(item_id, connection),
+        ],
+        prepare=True,
+    )
+    found = read.run()[at]
+    row = found[0] if found else None
     if row is None:
         return None
     n = len(_SUBJECT_COLUMNS)
@@ -171,6 +173,7 @@ def decide(user: User, item_id: uuid.UUID, data: DecisionInput) -> DecisionResul
                 connection.ops.adapt_datetimefield_value(now),
                 ReviewItem._meta.pk.get_db_prep_value(item.id, connection),
             ],
+            prepare=True,
         )
         item.status, item.closed_at, item.claimed_by_id, item.lease_expires_at = ItemStatus.CLOSED, now, None, None
         item.version += 1
