@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
-from psycopg.pq import ExecStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 
 Rows = list[tuple[Any, ...]]
 
@@ -153,6 +153,23 @@ def _run_postgresql(parts: list[tuple[str, Sequence[Any], bool]]) -> list[Rows]:
     params = [p for _, part, _ in parts for p in part]
     if state is not None and quiet:
         state.unsure = True
+    driver_connection = connection.connection
+    if (
+        connection.in_atomic_block
+        and not driver_connection.autocommit
+        and driver_connection.pgconn.transaction_status == TransactionStatus.IDLE
+        # A transaction with settings of its own keeps the driver's own BEGIN, which carries them.
+        and driver_connection.isolation_level is None
+        and driver_connection.read_only is None
+        and driver_connection.deferrable is None
+    ):
+        # The transaction has not begun on the server yet: its BEGIN travels with this batch instead
+        # of on its own round trip. The driver, told to stop beginning transactions, takes the
+        # server's word for the rest of this one; COMMIT and ROLLBACK work as before, and the atomic
+        # block's end resets the setting.
+        driver_connection.autocommit = True
+        quiet = {0} | {position + 1 for position in quiet}
+        texts.insert(0, "BEGIN")
     with connection.cursor() as cursor:
         cursor.execute("; ".join(texts), params)
         if state is not None:

@@ -68,3 +68,21 @@ def test_with_preparing_off_statements_travel_as_text(db, postgres_only, setting
         assert _codes_like("har%", uuid.uuid4().hex).run()[0] == [("harassment",)]
     assert "PREPARE" not in sent.captured_queries[-1]["sql"]
     assert "EXECUTE" not in sent.captured_queries[-1]["sql"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_first_batch_of_a_transaction_carries_its_begin_and_still_rolls_back(postgres_only):
+    batch = Statements()
+    batch.add("UPDATE policies_policy SET name = %s WHERE code = %s", ["Renamed", "harassment"], prepare=True)
+    with CaptureQueriesContext(connection) as sent, pytest.raises(RuntimeError), transaction.atomic():
+        batch.run()
+        assert Policy.objects.get(code="harassment").name == "Renamed"
+        raise RuntimeError("undo")
+    first = next(q["sql"] for q in sent.captured_queries if "modops_" in q["sql"])
+    assert first.startswith("BEGIN; ")
+    assert Policy.objects.get(code="harassment").name != "Renamed"
+    # The atomic block's end gave the driver back its own transactions.
+    assert connection.connection.autocommit
+    with transaction.atomic():
+        Policy.objects.filter(code="harassment").update(name="Harassment again")
+        assert not connection.connection.autocommit
