@@ -62,20 +62,35 @@ class Statements:
         """
         db = connections[DEFAULT_DB_ALIAS]
         model = type(objs[0])
-        auto_pk = objs[0].pk is None
-        # Many rows on PostgreSQL: one array per column, so the statement's text is the same for any
-        # number of rows and the driver parses it once, not once per batch size. A few rows: a
-        # VALUES list, whose short text the driver caches and whose values quote more cheaply.
-        arrays = db.vendor == "postgresql" and len(objs) > FEW_ROWS
-        head, row, fields = _insert_shape(model, auto_pk, arrays)
+        fields = insert_fields(model, auto_pk=objs[0].pk is None)
         rows = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objs]
         for obj in objs:
             obj._state.adding = False
             obj._state.db = db.alias
+        return self.insert_values(model, rows, returning, ignore_conflicts, auto_pk=objs[0].pk is None)
+
+    def insert_values(
+        self,
+        model: type[Model],
+        rows: Sequence[Sequence[Any]],
+        returning: Sequence[str] = (),
+        ignore_conflicts: bool = False,
+        *,
+        auto_pk: bool = True,
+    ) -> int:
+        """Queue one INSERT of ``rows`` already in the database's form, one value per field of
+        ``insert_fields(model, auto_pk)`` in that order: for the hot paths, which skip building
+        model instances."""
+        db = connections[DEFAULT_DB_ALIAS]
+        # Many rows on PostgreSQL: one array per column, so the statement's text is the same for any
+        # number of rows and the driver parses it once, not once per batch size. A few rows: a
+        # VALUES list, whose short text the driver caches and whose values quote more cheaply.
+        arrays = db.vendor == "postgresql" and len(rows) > FEW_ROWS
+        head, row, _ = _insert_shape(model, auto_pk, arrays)
         if arrays:
             sql, params = head + row, [list(column) for column in zip(*rows, strict=True)]
         else:
-            sql, params = head + ", ".join([row] * len(objs)), [value for values in rows for value in values]
+            sql, params = head + ", ".join([row] * len(rows)), [value for values in rows for value in values]
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
         if returning:
@@ -193,11 +208,17 @@ FEW_ROWS = 8
 
 
 @cache
+def insert_fields(model: type[Model], auto_pk: bool = True) -> list[Field[Any, Any]]:
+    """The fields an INSERT of ``model`` writes, in order (``auto_pk``: the database numbers the rows)."""
+    return [f for f in model._meta.concrete_fields if not (auto_pk and f.primary_key and f.db_returning)]
+
+
+@cache
 def _insert_shape(model: type[Model], auto_pk: bool, arrays: bool) -> tuple[str, str, list[Field[Any, Any]]]:
     """The statement's head, the placeholders of one row (or of the column arrays), the fields."""
     db = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not (auto_pk and f.primary_key and f.db_returning)]
+    fields = insert_fields(model, auto_pk)
     columns = ", ".join(db.ops.quote_name(f.column) for f in fields if f.column)
     table = db.ops.quote_name(meta.db_table)
     if arrays:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from modops.audit.chain import GENESIS, link_hash
 from modops.audit.models import ChainHead, Event
-from modops.statements import Rows, Statements
+from modops.statements import Rows, Statements, insert_fields
 
 
 def require_transaction() -> None:
@@ -82,7 +83,7 @@ def _fields_of(event: Event) -> dict[str, Any]:
     ).hashed_fields()
 
 
-def record(events: Iterable[NewEvent], at: datetime | None = None) -> list[Event]:
+def record(events: Iterable[NewEvent], at: datetime | None = None) -> list[Link]:
     """Append events to the log, chained, in the caller's transaction.
 
     Call it last in a service: the chain head's row lock is held until commit, so the shorter the
@@ -101,7 +102,7 @@ def record_with(
     at: datetime | None = None,
     *,
     last: bool = False,
-) -> tuple[list[Rows], list[Event]]:
+) -> tuple[list[Rows], list[Link]]:
     """Run ``writes``, then append the events ``build`` makes from their results; last in a service.
 
     On PostgreSQL the writes travel with the lock on the chain head, and the events with the head's
@@ -139,7 +140,33 @@ def _outermost() -> bool:
     )
 
 
-def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | None, commit: bool = False) -> list[Event]:
+#: The order of ``_chain``'s rows; checked against the model, so a new column cannot go unwritten.
+_EVENT_COLUMNS = [
+    "seq",
+    "at",
+    "actor",
+    "verb",
+    "subject_kind",
+    "subject_external_id",
+    "review_item_id",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+]
+assert [f.attname for f in insert_fields(Event)] == _EVENT_COLUMNS, "update _chain with Event's fields"
+_ITEM_ID = Event._meta.get_field("review_item_id")
+
+
+class Link(NamedTuple):
+    """An event as appended: its place in the chain and its hash."""
+
+    seq: int
+    hash: str
+
+
+def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | None, commit: bool = False) -> list[Link]:
     """Insert the events and move the head, in one round trip on PostgreSQL (the head is locked already).
 
     ``commit``: end the transaction in the same round trip; the atomic block's own COMMIT then
@@ -153,42 +180,52 @@ def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | Non
             cursor.execute("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
             head = cursor.fetchone()
             assert head is not None
-    rows = _chain(pending, when, head[1], head[0])
+    rows, links = _chain(pending, when, head[1], head[0])
     tail = Statements()
-    tail.insert(rows)
-    tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [rows[-1].seq, rows[-1].hash], prepare=True)
+    tail.insert_values(Event, rows)
+    tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [*links[-1]], prepare=True)
     if commit:
         tail.add("COMMIT")
     tail.run()
-    return rows
+    return links
 
 
-def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> list[Event]:
-    rows = []
+def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> tuple[list[tuple[Any, ...]], list[Link]]:
+    """The events' rows in the database's form (in ``Event``'s field order) and their links.
+
+    Rows are built straight from the events, without model instances: a decision appends several
+    events, and this is its hot path. JSON travels as text, which both databases take for a JSON
+    column.
+    """
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(when)
+    item_id = _ITEM_ID.get_db_prep_value
+    rows, links = [], []
     for new in pending:
         seq += 1
         digest = link_hash(prev, seq, when, new.hashed_fields())
         rows.append(
-            Event(
-                seq=seq,
-                at=when,
-                actor=new.actor,
-                verb=new.verb,
-                subject_kind=new.subject_kind,
-                subject_external_id=new.subject_external_id,
-                review_item_id=new.review_item_id,
-                before=new.before,
-                after=new.after,
-                reason=new.reason,
-                prev_hash=prev,
-                hash=digest,
+            (
+                seq,
+                at,
+                new.actor,
+                new.verb,
+                new.subject_kind,
+                new.subject_external_id,
+                item_id(new.review_item_id, connection),
+                json.dumps(new.before),
+                json.dumps(new.after),
+                new.reason,
+                prev,
+                digest,
             )
         )
+        links.append(Link(seq, digest))
         prev = digest
-    return rows
+    return rows, links
 
 
-def record_one(event: NewEvent, at: datetime | None = None) -> Event:
+def record_one(event: NewEvent, at: datetime | None = None) -> Link:
     return record([event], at)[0]
 
 

@@ -17,7 +17,7 @@ from modops.accounts.models import StaffProfile
 from modops.accounts.permissions import Perm, PermissionDenied
 from modops.accounts.services import has_perm, profile_of, require
 from modops.audit.models import Event
-from modops.audit.services import NewEvent, events_for_subject, record
+from modops.audit.services import Link, NewEvent, events_for_subject, record
 from modops.enforcement.services import standing, suggest_for
 from modops.enforcement.services.standing import Standing
 from modops.intake.models import Detection, Report
@@ -181,7 +181,7 @@ def heartbeat(user: User, item_id: uuid.UUID) -> float:
     return exposure.seconds_for(user)
 
 
-def add_note(user: User, item_id: uuid.UUID, text: str) -> Event:
+def add_note(user: User, item_id: uuid.UUID, text: str) -> Link:
     """A note on an item for whoever reads it next; recorded in the event log."""
     require(user, Perm.REVIEW_DECIDE)
     text = text.strip()
