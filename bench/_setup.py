@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from pathlib import Path
@@ -21,9 +22,14 @@ def fresh_database(name: str) -> str:
 
 
 def django_on(url: str) -> None:
+    """Django on ``url`` with production settings (DEBUG off), as a deployment runs."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modops.settings")
     os.environ.setdefault("MODOPS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("MODOPS_DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
+    # Production settings refuse to start without an evidence key; a throw-away one for the run.
+    os.environ.setdefault("MODOPS_EVIDENCE_KEY", base64.b64encode(os.urandom(32)).decode())
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
