@@ -6,7 +6,7 @@ PostgreSQL, client-side binding lets one ``execute`` carry several statements se
 semicolons, and their results come back in order. SQLite runs in the process, so the statements
 simply run one after the other.
 
-A statement added with ``prepare=True`` (every ``insert``) is parsed and planned once per
+A statement added with ``prepare=True`` (the claim's and the decision's) is parsed and planned once per
 connection: the first batch that needs it carries ``PREPARE``, later ones only ``EXECUTE`` it with
 their values. Parsing, analysis and planning were the larger part of the server's work for these
 small statements. Behind a pooler that hands one session's statements to several server
@@ -52,13 +52,22 @@ class Statements:
         self._parts.append((sql, params, prepare))
         return len(self._parts) - 1
 
-    def insert(self, objs: Sequence[Model], returning: Sequence[str] = (), ignore_conflicts: bool = False) -> int:
+    def insert(
+        self,
+        objs: Sequence[Model],
+        returning: Sequence[str] = (),
+        ignore_conflicts: bool = False,
+        *,
+        prepare: bool = False,
+    ) -> int:
         """Queue one INSERT of ``objs`` (all of one model, plain field values only).
 
         Values are prepared by each field as a save would (``pre_save`` fills ``auto_now_add``,
         ``get_db_prep_save`` adapts JSON, UUIDs and dates); ``returning`` names columns to read
         back (an auto-increment id, say; with ``ignore_conflicts``, only the rows inserted come
-        back). The statement's text is built once per model.
+        back). The statement's text is built once per model. ``prepare``: as for ``add``; for the
+        statements a hot path sends over and over in the same shape (not for batches whose row
+        count varies, each count of which would be prepared on every connection).
         """
         db = connections[DEFAULT_DB_ALIAS]
         model = type(objs[0])
@@ -67,7 +76,7 @@ class Statements:
         for obj in objs:
             obj._state.adding = False
             obj._state.db = db.alias
-        return self.insert_values(model, rows, returning, ignore_conflicts, auto_pk=objs[0].pk is None)
+        return self.insert_values(model, rows, returning, ignore_conflicts, auto_pk=objs[0].pk is None, prepare=prepare)
 
     def insert_values(
         self,
@@ -77,6 +86,7 @@ class Statements:
         ignore_conflicts: bool = False,
         *,
         auto_pk: bool = True,
+        prepare: bool = False,
     ) -> int:
         """Queue one INSERT of ``rows`` already in the database's form, one value per field of
         ``insert_fields(model, auto_pk)`` in that order: for the hot paths, which skip building
@@ -95,7 +105,7 @@ class Statements:
             sql += " ON CONFLICT DO NOTHING"
         if returning:
             sql += " RETURNING " + ", ".join(db.ops.quote_name(c) for c in returning)
-        return self.add(sql, params, prepare=True)
+        return self.add(sql, params, prepare=prepare)
 
     def run(self) -> list[Rows]:
         if not self._parts:

@@ -182,7 +182,7 @@ def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | Non
             assert head is not None
     rows, links = _chain(pending, when, head[1], head[0])
     tail = Statements()
-    tail.insert_values(Event, rows)
+    tail.insert_values(Event, rows, prepare=True)
     tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [*links[-1]], prepare=True)
     if commit:
         tail.add("COMMIT")

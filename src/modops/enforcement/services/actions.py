@@ -144,7 +144,7 @@ def take_action(req: ActionRequest, writes: Statements | None = None) -> Taken:
         ends_at=now + timedelta(seconds=req.step.duration_seconds) if req.step.duration_seconds else None,
     )
     action.notice = statement_of_reasons(action, req.policy, req.facts)
-    writes.insert([action])
+    writes.insert([action], prepare=True)
     taken = Taken(action)
     taken.events.append(
         _event(
@@ -168,7 +168,7 @@ def take_action(req: ActionRequest, writes: Statements | None = None) -> Taken:
             after={"strike_id": None, "policy": req.policy.code, "expires_at": strike.expires_at.isoformat()},
         )
         taken.events.append(event)
-        taken.unsettled.append((writes.insert([strike], returning=["id"]), strike, event))
+        taken.unsettled.append((writes.insert([strike], returning=["id"], prepare=True), strike, event))
     enqueue(action, "action.apply", _reference_subject(req.subject, target), writes)
     if not deferred:
         taken.settle(writes.run())

@@ -76,7 +76,7 @@ def enqueue(
     if writes is None:
         return OutboxMessage.objects.bulk_create(rows)
     if rows:
-        writes.insert(rows)
+        writes.insert(rows, prepare=True)
     return rows
 
 

@@ -163,7 +163,7 @@ def decide(user: User, item_id: uuid.UUID, data: DecisionInput) -> DecisionResul
             suggested=suggestion.as_dict(),
         )
         writes = Statements()
-        writes.insert([decision])
+        writes.insert([decision], prepare=True)
         before = {"status": item.status, "version": item.version}
         writes.add(
             "UPDATE review_reviewitem SET status = %s, closed_at = %s, claimed_by_id = NULL, "
