@@ -336,7 +336,8 @@ def main() -> None:
     print(f"## Core loop (PostgreSQL, {os.cpu_count()} cores)\n")
     print(
         f"Command: `.venv/bin/python bench/bench_core.py --seconds {args.seconds} --items {args.items} "
-        f"--workers {args.workers} --threads {args.threads} --connections {args.connections}`\n"
+        f"--claims {args.claims} --workers {args.workers} --threads {args.threads} "
+        f"--connections {args.connections}{' --skip-http' if args.skip_http else ''}`\n"
     )
     if not args.skip_http:
         one = bench_http(url, args.seconds, args.workers, args.threads, args.connections)
