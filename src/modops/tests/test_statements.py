@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from modops import statements
 from modops.policies.models import Policy
 from modops.statements import Statements
 
@@ -86,3 +87,12 @@ def test_the_first_batch_of_a_transaction_carries_its_begin_and_still_rolls_back
     with transaction.atomic():
         Policy.objects.filter(code="harassment").update(name="Harassment again")
         assert not connection.connection.autocommit
+
+
+def test_past_the_cap_a_connections_statements_are_dropped_and_prepared_again(db, postgres_only, monkeypatch):
+    monkeypatch.setattr(statements, "MAX_PREPARED", 1)
+    tag = uuid.uuid4().hex
+    _codes_like("har%", tag).run()  # two statements prepared: past the cap of one
+    with CaptureQueriesContext(connection) as sent:
+        assert _codes_like("vi%", tag).run()[0] == [("violence_threats",), ("violent_extremism",)]
+    assert sent.captured_queries[-1]["sql"].startswith("DEALLOCATE ALL; PREPARE ")
