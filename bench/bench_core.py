@@ -261,12 +261,13 @@ def bench_cycles(seconds: float, slice_seconds: float = 0.5) -> dict[str, float]
         cur.execute("SELECT pg_backend_pid()")
         (backend,) = cur.fetchone()
     loops = {"modops": modops_cycle, "bare": bare_cycle}
-    for loop in loops.values():  # warm the caches and the prepared statements
-        for _ in range(50):
+    warm = 50  # cycles each, to fill the caches and prepare the statements
+    for loop in loops.values():
+        for _ in range(warm):
             loop()
     rates: dict[str, list[float]] = {name: [] for name in loops}
     cpu: dict[str, list[float]] = {name: [0.0, 0.0, 0.0] for name in loops}  # cycles, client s, server s
-    done = dict.fromkeys(loops, 50)
+    done = dict.fromkeys(loops, warm)
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         for name, loop in loops.items():

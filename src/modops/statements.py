@@ -71,12 +71,13 @@ class Statements:
         """
         db = connections[DEFAULT_DB_ALIAS]
         model = type(objs[0])
-        fields = insert_fields(model, auto_pk=objs[0].pk is None)
+        auto_pk = objs[0].pk is None
+        fields = insert_fields(model, auto_pk)
         rows = [[f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields] for obj in objs]
         for obj in objs:
             obj._state.adding = False
             obj._state.db = db.alias
-        return self.insert_values(model, rows, returning, ignore_conflicts, auto_pk=objs[0].pk is None, prepare=prepare)
+        return self.insert_values(model, rows, returning, ignore_conflicts, auto_pk=auto_pk, prepare=prepare)
 
     def insert_values(
         self,
@@ -136,8 +137,8 @@ MAX_PREPARED = 500
 
 
 @cache
-def _prepared_shape(sql: str) -> tuple[str, str, int]:
-    """The statement's name (from its text), its text with numbered parameters, their count."""
+def _prepared_shape(sql: str) -> tuple[str, str, str]:
+    """The statement's name (from its text), its ``PREPARE`` and the ``EXECUTE`` that runs it."""
     count = 0
 
     def number(match: re.Match[str]) -> str:
@@ -148,7 +149,9 @@ def _prepared_shape(sql: str) -> tuple[str, str, int]:
         return f"${count}"
 
     body = re.sub(r"%%|%s", number, sql)
-    return "modops_" + hashlib.sha256(sql.encode()).hexdigest()[:24], body, count
+    name = "modops_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
+    execute = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+    return name, f"PREPARE {name} AS {body}", execute
 
 
 def _run_postgresql(parts: list[tuple[str, Sequence[Any], bool]]) -> list[Rows]:
@@ -169,12 +172,12 @@ def _run_postgresql(parts: list[tuple[str, Sequence[Any], bool]]) -> list[Rows]:
         if not (prepare and state is not None):
             texts.append(sql)
             continue
-        name, body, count = _prepared_shape(sql)
+        name, prepare_text, execute_text = _prepared_shape(sql)
         if name not in state.names and name not in fresh:
             quiet.add(len(texts))
-            texts.append(f"PREPARE {name} AS {body}")
+            texts.append(prepare_text)
             fresh.append(name)
-        texts.append(f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}")
+        texts.append(execute_text)
     params = [p for _, part, _ in parts for p in part]
     if state is not None and quiet:
         state.unsure = True

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from modops.audit.chain import GENESIS, link_hash
 from modops.audit.models import ChainHead, Event
-from modops.statements import Rows, Statements, insert_fields
+from modops.statements import Rows, Statements
 
 
 def require_transaction() -> None:
@@ -140,22 +140,6 @@ def _outermost() -> bool:
     )
 
 
-#: The order of ``_chain``'s rows; checked against the model, so a new column cannot go unwritten.
-_EVENT_COLUMNS = [
-    "seq",
-    "at",
-    "actor",
-    "verb",
-    "subject_kind",
-    "subject_external_id",
-    "review_item_id",
-    "before",
-    "after",
-    "reason",
-    "prev_hash",
-    "hash",
-]
-assert [f.attname for f in insert_fields(Event)] == _EVENT_COLUMNS, "update _chain with Event's fields"
 _ITEM_ID = Event._meta.get_field("review_item_id")
 
 
@@ -194,8 +178,9 @@ def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> tupl
     """The events' rows in the database's form (in ``Event``'s field order) and their links.
 
     Rows are built straight from the events, without model instances: a decision appends several
-    events, and this is its hot path. JSON travels as text, which both databases take for a JSON
-    column.
+    events, and this is its hot path. Each row lists ``Event``'s fields in the model's order, as
+    ``Statements.insert_values`` wants them (a new field makes every append fail until it is added
+    here). JSON travels as text, which both databases take for a JSON column.
     """
     ops = connection.ops
     at = ops.adapt_datetimefield_value(when)

@@ -93,9 +93,9 @@ def _locked_item(item_id: uuid.UUID, now: datetime) -> tuple[ReviewItem, int] | 
         prepare=True,
     )
     found = read.run()[at]
-    row = found[0] if found else None
-    if row is None:
+    if not found:
         return None
+    row = found[0]
     n = len(_SUBJECT_COLUMNS)
     subject = _subject(row[7 : 7 + n])
     assert subject is not None
