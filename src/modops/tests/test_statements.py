@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from enum import Enum, IntEnum, StrEnum
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from psycopg.types.json import Jsonb
 
 from modops import statements
 from modops.policies.models import Policy
@@ -96,3 +104,70 @@ def test_past_the_cap_a_connections_statements_are_dropped_and_prepared_again(db
     with CaptureQueriesContext(connection) as sent:
         assert _codes_like("vi%", tag).run()[0] == [("violence_threats",), ("violent_extremism",)]
     assert sent.captured_queries[-1]["sql"].startswith("DEALLOCATE ALL; PREPARE ")
+
+
+class _Mood(StrEnum):
+    CALM = "calm"
+
+
+class _Level(IntEnum):
+    HIGH = 3
+
+
+_TYPED_VALUES = [
+    ("text", "it's a \\path\\ and 'quotes' — ünïcode ✓ 𝔘"),
+    ("text", ""),
+    ("text", None),
+    ("boolean", True),
+    ("boolean", False),
+    ("bigint", -(2**62)),
+    ("double precision", 0.1),
+    ("double precision", float("inf")),
+    ("numeric", Decimal("12345.678901234567890")),
+    ("timestamptz", datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC)),
+    ("timestamptz", datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=5, minutes=30)))),
+    ("date", date(1999, 12, 31)),
+    ("time", time(23, 59, 59, 999999)),
+    ("uuid", uuid.UUID("12345678-1234-5678-1234-567812345678")),
+    ("jsonb", Jsonb({"a": ["b", 1, None, True], "q": 'it\'s \\ \u2028 "x"'})),
+    ("text", _Mood.CALM),
+    ("integer", _Level.HIGH),
+]
+
+
+def _echo(values: list[tuple[str, object]]) -> tuple[object, ...]:
+    batch = Statements()
+    select = ", ".join(f"%s::{kind}" for kind, _ in values)
+    batch.add(f"SELECT {select}", [value for _, value in values], prepare=True)
+    return batch.run()[0][0]
+
+
+def test_values_of_prepared_statements_reach_the_server_as_they_would_bound(db, postgres_only, monkeypatch):
+    with CaptureQueriesContext(connection) as sent:
+        written = _echo(_TYPED_VALUES)
+    assert "EXECUTE modops_" in sent.captured_queries[-1]["sql"]
+    assert "it''s a \\\\path" in sent.captured_queries[-1]["sql"]  # written here, in the escape-string form
+    monkeypatch.setattr(statements, "_LITERAL", False)
+    assert written == _echo(_TYPED_VALUES)
+    expected = [
+        value.obj if isinstance(value, Jsonb) else value.value if isinstance(value, Enum) else value
+        for _, value in _TYPED_VALUES
+    ]
+    # Django reads JSON back as text, for the field to decode.
+    assert [
+        json.loads(got) if isinstance(value, Jsonb) else got
+        for got, (_, value) in zip(written, _TYPED_VALUES, strict=True)
+    ] == expected
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
+def test_any_text_reaches_the_server_unchanged(db, postgres_only, text):
+    written, as_json = _echo([("text", text), ("jsonb", Jsonb({"text": text}))])
+    assert (written, json.loads(as_json)) == (text, {"text": text})
+
+
+def test_values_without_a_literal_form_here_go_through_the_driver(db, postgres_only):
+    assert _echo([("int[]", [1, 2]), ("text", "x")]) == ([1, 2], "x")
+    with pytest.raises(DataError):
+        _echo([("text", "nul \x00 inside")])
