@@ -1,4 +1,14 @@
-"""Actions on subjects, strikes, platform adapters and the outbox."""
+"""Actions on subjects, strikes, platform adapters and the outbox.
+
+References from the core loop's rows (decisions, actions, strikes, outbox messages, a review item's
+claimant) to configuration (policies, adapters, staff accounts) carry no database constraint. Each
+such constraint is checked at commit with a shared lock on the referenced row, so every decision
+under one policy took a lock on that one row, and concurrent ones turned it into a multi-locker
+record; configuration is never deleted (a policy or an adapter is deactivated, a moderator's account
+disabled) and ``on_delete=PROTECT`` still refuses a deletion through the application. Those
+references have no index of their own either: nothing looks the loop's rows up by them alone.
+References among the loop's own rows (an action's decision, a strike's account) keep both.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +32,11 @@ class Action(models.Model):
     decision = models.ForeignKey(
         "review.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
     )
-    policy = models.ForeignKey("policies.Policy", null=True, blank=True, on_delete=models.PROTECT)
+    # References to configuration (policies, adapters, staff) carry no database constraint and no
+    # index on the core loop's rows: see the module's docstring.
+    policy = models.ForeignKey(
+        "policies.Policy", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
     type = models.CharField(max_length=30, choices=[(t.value, t.value) for t in ActionType])
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(
@@ -31,7 +45,7 @@ class Action(models.Model):
     automated = models.BooleanField(default=False)
     channel_external_id = models.CharField(max_length=200, blank=True, help_text="Where it applies on the platform.")
     starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ends_at = models.DateTimeField(null=True, blank=True)  # searched through action_expiry
     ended_at = models.DateTimeField(null=True, blank=True)
     notice = models.JSONField(default=dict, help_text="Statement of reasons sent to the user.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -41,8 +55,9 @@ class Action(models.Model):
 
 
 class Strike(models.Model):
-    account = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="strikes")
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT)
+    # Searched through the (account, policy, expired) index, which starts with it.
+    account = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="strikes", db_index=False)
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, db_constraint=False, db_index=False)
     action = models.ForeignKey(Action, null=True, on_delete=models.SET_NULL, related_name="strikes")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -88,11 +103,13 @@ class OutboxStatus(StrEnum):
 class OutboxMessage(models.Model):
     """A side effect written in the deciding transaction and delivered after commit, by id."""
 
-    adapter = models.ForeignKey(Adapter, on_delete=models.PROTECT, related_name="messages")
+    adapter = models.ForeignKey(
+        Adapter, on_delete=models.PROTECT, related_name="messages", db_constraint=False, db_index=False
+    )
     topic = models.CharField(max_length=50, help_text="action.apply, action.reverse, ...")
     action = models.ForeignKey(Action, null=True, blank=True, on_delete=models.PROTECT, related_name="outbox")
     payload = models.JSONField()
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    idempotency_key = models.CharField(max_length=100)
     status = models.CharField(
         max_length=12, choices=[(s.value, s.value) for s in OutboxStatus], default=OutboxStatus.PENDING
     )
@@ -105,3 +122,6 @@ class OutboxMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        # A constraint, not unique=True: that would add a second, pattern-matching index on PostgreSQL,
+        # which no query uses and every message would pay for.
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="outbox_idempotency_key")]

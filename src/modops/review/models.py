@@ -57,7 +57,9 @@ class ReviewItem(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     subject = models.ForeignKey("subjects.Subject", on_delete=models.PROTECT, related_name="review_items")
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT)
+    # No index of its own: nothing looks items up by policy alone, and every claim and decision
+    # would update it (the unique constraint below covers subject and policy together).
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, db_index=False)
     # No index of its own: item_claim_order starts with the queue, and every claim updates the indexes.
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="items", db_index=False)
     status = models.CharField(max_length=10, choices=[(s.value, s.value) for s in ItemStatus], default=ItemStatus.OPEN)
@@ -80,7 +82,12 @@ class ReviewItem(models.Model):
     account_external_id = models.CharField(max_length=200, blank=True, help_text="The account behind the subject.")
     version = models.PositiveIntegerField(default=1)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,  # see enforcement.models' docstring
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -116,9 +123,14 @@ class SkipRecord(models.Model):
 class Decision(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     review_item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="decisions")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # See enforcement.models' docstring.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     violation = models.BooleanField()
-    policy = models.ForeignKey("policies.Policy", null=True, blank=True, on_delete=models.PROTECT)
+    policy = models.ForeignKey(
+        "policies.Policy", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
     action_type = models.CharField(max_length=30)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
