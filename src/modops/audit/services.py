@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Any, NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from modops.audit.chain import GENESIS, link_hash
+from modops.audit.chain import GENESIS, at_text, digest, encode, link_hash
 from modops.audit.models import ChainHead, Event
 from modops.statements import Rows, Statements
 
@@ -180,15 +179,31 @@ def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> tupl
     Rows are built straight from the events, without model instances: a decision appends several
     events, and this is its hot path. Each row lists ``Event``'s fields in the model's order, as
     ``Statements.insert_values`` wants them (a new field makes every append fail until it is added
-    here). JSON travels as text, which both databases take for a JSON column.
+    here). JSON travels as text, which both databases take for a JSON column; it is the text the
+    hash covers, encoded once for both.
     """
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(when)
-    item_id = _ITEM_ID.get_db_prep_value
+    at = connection.ops.adapt_datetimefield_value(when)
+    at_hashed = at_text(when)
     rows, links = [], []
     for new in pending:
         seq += 1
-        digest = link_hash(prev, seq, when, new.hashed_fields())
+        item_id = str(new.review_item_id) if new.review_item_id else None
+        before, after = encode(new.before), encode(new.after)
+        link = digest(
+            prev,
+            seq,
+            at_hashed,
+            {
+                "actor": encode(new.actor),
+                "verb": encode(new.verb),
+                "subject_kind": encode(new.subject_kind),
+                "subject_external_id": encode(new.subject_external_id),
+                "review_item_id": encode(item_id),
+                "before": before,
+                "after": after,
+                "reason": encode(new.reason),
+            },
+        )
         rows.append(
             (
                 seq,
@@ -197,16 +212,16 @@ def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> tupl
                 new.verb,
                 new.subject_kind,
                 new.subject_external_id,
-                item_id(new.review_item_id, connection),
-                json.dumps(new.before),
-                json.dumps(new.after),
+                _ITEM_ID.get_db_prep_value(new.review_item_id, connection),
+                before,
+                after,
                 new.reason,
                 prev,
-                digest,
+                link,
             )
         )
-        links.append(Link(seq, digest))
-        prev = digest
+        links.append(Link(seq, link))
+        prev = link
     return rows, links
 
 
