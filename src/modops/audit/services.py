@@ -22,6 +22,10 @@ def require_transaction() -> None:
         raise RuntimeError("state changes must run inside transaction.atomic()")
 
 
+_HEAD_LOCK = "SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE"
+_HEAD_MOVE = "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1"
+
+
 @dataclass
 class NewEvent:
     actor: str
@@ -119,13 +123,63 @@ def record_with(
             return results, []
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
         return results, _append(pending, when, (head.seq, head.hash))
-    at_head = writes.add("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE", prepare=True)
+    at_head = writes.add(_HEAD_LOCK, prepare=True)
     results = writes.run()
     locked, results = results[at_head], results[:at_head]
     pending = list(build(results))
     if not pending:
         return results, []
     return results, _append(pending, when, locked[0] if locked else None, last and _outermost())
+
+
+def lock_head(batch: Statements) -> int | None:
+    """Queue the chain head's lock in ``batch``, for ``append_with``; returns its place in the
+    batch's results, or None where there is nothing to queue (SQLite serialises writers anyway).
+
+    The lock orders every writer of the log until this transaction ends: queue it with the
+    transaction's last read, not earlier.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    return batch.add(_HEAD_LOCK, prepare=True)
+
+
+def append_with(
+    writes: Statements,
+    events: list[NewEvent],
+    head: Rows | None,
+    settle: Callable[[list[Rows]], None] | None = None,
+    at: datetime | None = None,
+    *,
+    last: bool = False,
+) -> tuple[list[Rows], list[Link]]:
+    """Run ``writes`` and append ``events``: one round trip on PostgreSQL, with the head locked already.
+
+    ``head``: what ``lock_head``'s statement read earlier in this transaction. With it, the events
+    are complete before the writes run, and their rows, the head's move and (``last``, as for
+    ``record_with``) the COMMIT travel with the writes. Without it (SQLite, or a log with no head
+    yet), the writes run first and ``settle`` sees their results (ids the database gave) before
+    the events are chained.
+    """
+    if not head:
+
+        def settled(results: list[Rows]) -> list[NewEvent]:
+            if settle is not None:
+                settle(results)
+            return events
+
+        return record_with(writes, settled, at, last=last)
+    require_transaction()
+    if not events:
+        return writes.run(), []
+    count = len(writes)
+    seq, prev = head[0]
+    rows, links = _chain(events, at or timezone.now(), prev, seq)
+    writes.insert_values(Event, rows, prepare=True)
+    writes.add(_HEAD_MOVE, [*links[-1]], prepare=True)
+    if last and _outermost():
+        writes.add("COMMIT")
+    return writes.run()[:count], links
 
 
 def _outermost() -> bool:
@@ -160,13 +214,13 @@ def _append(pending: list[NewEvent], when: datetime, head: tuple[Any, ...] | Non
             cursor.execute(
                 "INSERT INTO audit_chainhead (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING", [GENESIS]
             )
-            cursor.execute("SELECT seq, hash FROM audit_chainhead WHERE id = 1 FOR UPDATE")
+            cursor.execute(_HEAD_LOCK)
             head = cursor.fetchone()
             assert head is not None
     rows, links = _chain(pending, when, head[1], head[0])
     tail = Statements()
     tail.insert_values(Event, rows, prepare=True)
-    tail.add("UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [*links[-1]], prepare=True)
+    tail.add(_HEAD_MOVE, [*links[-1]], prepare=True)
     if commit:
         tail.add("COMMIT")
     tail.run()

@@ -120,12 +120,26 @@ def _event(action: Action, actor: str, verb: str, after: dict[str, object], reas
     )
 
 
-def take_action(req: ActionRequest, writes: Statements | None = None) -> Taken:
+def reserve_strike_id(batch: Statements) -> int | None:
+    """Queue the reservation of an id for a strike in ``batch``; returns its place in the batch's
+    results, or None on SQLite, where only the INSERT gives one.
+
+    With the id known before the strike's row is written, its event is complete before the writes
+    run, and both travel together (``append_with``). An id reserved and not used leaves a gap,
+    which nothing minds.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    return batch.add(f"SELECT nextval(pg_get_serial_sequence('{Strike._meta.db_table}', 'id'))", prepare=True)
+
+
+def take_action(req: ActionRequest, writes: Statements | None = None, strike_id: int | None = None) -> Taken:
     """Create the action with its notice, record a strike, and queue delivery in the outbox.
 
     Runs in the caller's transaction; returns the events for the caller to record last. With
     ``writes``, the rows are queued there for the caller to send with its own (``record_with``),
-    and ``Taken.settle`` must see the results before the events are recorded.
+    and ``Taken.settle`` must see the results before the events are recorded, unless
+    ``strike_id`` (from ``reserve_strike_id``) gave the strike its id.
     """
     require_transaction()
     deferred = writes is not None
@@ -154,6 +168,7 @@ def take_action(req: ActionRequest, writes: Statements | None = None) -> Taken:
     account = account_of(target)
     if req.policy is not None and account is not None:
         strike = Strike(
+            id=strike_id,
             account=account,
             policy=req.policy,
             action=action,
@@ -165,10 +180,13 @@ def take_action(req: ActionRequest, writes: Statements | None = None) -> Taken:
             verb="strike.recorded",
             subject_kind=account.kind,
             subject_external_id=account.external_id,
-            after={"strike_id": None, "policy": req.policy.code, "expires_at": strike.expires_at.isoformat()},
+            after={"strike_id": strike_id, "policy": req.policy.code, "expires_at": strike.expires_at.isoformat()},
         )
         taken.events.append(event)
-        taken.unsettled.append((writes.insert([strike], returning=["id"], prepare=True), strike, event))
+        if strike_id is None:
+            taken.unsettled.append((writes.insert([strike], returning=["id"], prepare=True), strike, event))
+        else:
+            writes.insert([strike], prepare=True)
     enqueue(action, "action.apply", _reference_subject(req.subject, target), writes)
     if not deferred:
         taken.settle(writes.run())

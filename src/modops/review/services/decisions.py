@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from modops.accounts.permissions import Perm, PermissionDenied
 from modops.accounts.services import clearance_of, require
-from modops.audit.services import NewEvent, record_with
+from modops.audit.services import NewEvent, append_with, lock_head
 from modops.enforcement.models import Action
 from modops.enforcement.services import ActionRequest, Taken, suggest_for, take_action
-from modops.enforcement.services.actions import UNEXPIRED_STRIKES_PARAMS, UNEXPIRED_STRIKES_SQL
+from modops.enforcement.services.actions import UNEXPIRED_STRIKES_PARAMS, UNEXPIRED_STRIKES_SQL, reserve_strike_id
 from modops.ops.ladder import ActionType, Step
 from modops.policies.models import Policy
 from modops.policies.services import policy_by_id
@@ -68,15 +68,15 @@ def _subject(values: tuple[Any, ...]) -> Subject | None:
     return Subject.from_db(connection.alias, _SUBJECT_COLUMNS, values)
 
 
-def _locked_item(item_id: uuid.UUID, now: datetime) -> tuple[ReviewItem, int] | None:
-    """The item, locked, with its subject, the subject's account and channel, and the account's
-    unexpired strikes under the item's policy: one statement, for the decision's hot path."""
+def _read_locked_item(item_id: uuid.UUID, now: datetime, read: Statements) -> int:
+    """Queue in ``read`` the item, locked, with its subject, the subject's account and channel, and
+    the account's unexpired strikes under the item's policy: one statement, for the decision's hot
+    path. Returns its place in the batch's results, for ``_locked_item``."""
     subject_columns = ", ".join(f"{{t}}.{c}" for c in _SUBJECT_COLUMNS)
     owner = "COALESCE(s.account_id, CASE WHEN s.kind = %s THEN s.id END)"
     strikes = UNEXPIRED_STRIKES_SQL.format(account=owner, policy="r.policy_id")
     lock = " FOR UPDATE OF r" if connection.vendor == "postgresql" else ""
-    read = Statements()
-    at = read.add(
+    return read.add(
         "SELECT r.id, r.status, r.version, r.tier, r.claimed_by_id, r.lease_expires_at > %s, r.policy_id, "  # noqa: S608
         f"{subject_columns.format(t='s')}, {subject_columns.format(t='a')}, {subject_columns.format(t='c')}, "
         f"({strikes}) "
@@ -92,7 +92,10 @@ def _locked_item(item_id: uuid.UUID, now: datetime) -> tuple[ReviewItem, int] | 
         ],
         prepare=True,
     )
-    found = read.run()[at]
+
+
+def _locked_item(item_id: uuid.UUID, found: Rows) -> tuple[ReviewItem, int] | None:
+    """The item and the account's unexpired strikes, from ``_read_locked_item``'s rows."""
     if not found:
         return None
     row = found[0]
@@ -127,12 +130,18 @@ def decide(user: User, item_id: uuid.UUID, data: DecisionInput) -> DecisionResul
 
     A stale ``version`` (someone else claimed, released or decided since the caller read the item)
     is refused with ``Conflict``, so two people can never both decide one item. The item is read in
-    one statement and the writes travel with the event log's append (``record_with``).
+    one statement, with the event log's head lock and a strike's id; the writes then travel with
+    the events (``append_with``): two round trips in all on PostgreSQL.
     """
     require(user, Perm.REVIEW_DECIDE)
     now = timezone.now()
     with transaction.atomic():
-        found = _locked_item(item_id, now)
+        read = Statements()
+        at_item = _read_locked_item(item_id, now, read)
+        at_head = lock_head(read)
+        at_strike = reserve_strike_id(read)
+        results = read.run()
+        found = _locked_item(item_id, results[at_item])
         if found is None:
             raise NotFound(f"review item {item_id}")
         item, strikes = found
@@ -209,16 +218,18 @@ def decide(user: User, item_id: uuid.UUID, data: DecisionInput) -> DecisionResul
                         facts=data.note,
                     ),
                     writes,
+                    strike_id=None if at_strike is None else results[at_strike][0][0],
                 )
             except ValueError as exc:
                 raise Invalid("action.type", str(exc)) from None
             actions.append(taken.action)
             events.extend(taken.events)
 
-        def settled(results: list[Rows]) -> list[NewEvent]:
-            if taken is not None:
-                taken.settle(results)
-            return events
-
-        record_with(writes, settled, last=True)
+        append_with(
+            writes,
+            events,
+            None if at_head is None else results[at_head],
+            taken.settle if taken is not None else None,
+            last=True,
+        )
     return DecisionResult(decision, actions)

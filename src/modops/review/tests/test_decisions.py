@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from modops.audit.models import Event
+from modops.audit.services import verify
 from modops.enforcement.models import Action, OutboxMessage, Strike
 from modops.review.models import Decision, ItemStatus, ReviewItem
+from modops.review.services import DecisionInput, decide
 from modops.testing.factories import report_body
 
 
@@ -203,3 +207,30 @@ def test_unknown_item_is_404(moderator_api):
         "/review-items/00000000-0000-0000-0000-000000000000/decision", {"violation": False, "version": 1}
     )
     assert response.status_code == 404
+
+
+def test_the_strikes_event_names_the_strike_it_recorded(intake_api, moderator_api):
+    item = _item(intake_api)
+    assert _decide(moderator_api, item, action={"type": "warn"}).status_code == 200
+    strike = Strike.objects.get()
+    event = Event.objects.get(verb="strike.recorded")
+    assert (event.subject_kind, event.subject_external_id) == ("account", "acc_9")
+    assert event.after["strike_id"] == strike.pk
+    assert verify().ok
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_a_decision_takes_two_round_trips(intake_api, moderator, postgres_only):
+    item = _item(intake_api)
+    decide(moderator.user, item.pk, DecisionInput(violation=True, version=item.version, action_type="warn"))  # prepares
+    item = _item(intake_api, "m2")
+    with CaptureQueriesContext(connection) as sent:
+        decide(moderator.user, item.pk, DecisionInput(violation=True, version=item.version, action_type="warn"))
+    # Django also lists its own BEGIN and COMMIT, which send nothing here (the batches carry them).
+    batches = [q["sql"] for q in sent.captured_queries if "EXECUTE" in q["sql"]]
+    # The read (with the log's head lock and the strike's id), then every write with the events and COMMIT.
+    assert len(batches) == 2
+    assert batches[0].startswith("BEGIN; ") and batches[1].endswith("; COMMIT")
+    assert Event.objects.get(
+        verb="strike.recorded", subject_external_id="acc_9", after__strike_id=Strike.objects.latest("id").pk
+    )
