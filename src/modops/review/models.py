@@ -88,6 +88,7 @@ class ReviewItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,  # see enforcement.models' docstring
+        db_index=False,  # item_claimed_by below holds only the claimed
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -99,10 +100,15 @@ class ReviewItem(models.Model):
                 fields=["subject", "policy"], condition=~Q(status="closed"), name="one_open_item_per_subject_policy"
             )
         ]
+        # Each index holds only the items its readers look for. Closed items, in time the great
+        # majority, are in none of them, and a decision's update (to closed) adds no entry to them.
         indexes = [
-            models.Index(fields=["queue", "status", "-priority", "sla_due_at"], name="item_claim_order"),
-            models.Index(fields=["status", "lease_expires_at"], name="item_lease"),
-            models.Index(fields=["status", "sla_breached", "sla_due_at"], name="item_sla"),
+            models.Index(
+                fields=["queue", "-priority", "sla_due_at"], name="item_claim_order", condition=Q(status="open")
+            ),
+            models.Index(fields=["lease_expires_at"], name="item_lease", condition=Q(status="claimed")),
+            models.Index(fields=["sla_due_at"], name="item_sla", condition=Q(sla_breached=False) & ~Q(status="closed")),
+            models.Index(fields=["claimed_by"], name="item_claimed_by", condition=Q(claimed_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
