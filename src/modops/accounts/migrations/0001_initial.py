@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -16,96 +17,40 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Site",
+            name='Site',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.SlugField(unique=True)),
-                ("city", models.CharField(max_length=100)),
-                ("time_zone", models.CharField(max_length=64)),
-                ("region", models.CharField(help_text="e.g. americas, emea, apac", max_length=50)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.SlugField(unique=True)),
+                ('city', models.CharField(max_length=100)),
+                ('time_zone', models.CharField(max_length=64)),
+                ('region', models.CharField(help_text='e.g. americas, emea, apac', max_length=50)),
             ],
         ),
         migrations.CreateModel(
-            name="ApiToken",
+            name='ApiToken',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100)),
-                ("prefix", models.CharField(db_index=True, max_length=12)),
-                (
-                    "digest",
-                    models.CharField(
-                        help_text="SHA-256 of the token; the token is never stored.", max_length=64, unique=True
-                    ),
-                ),
-                ("scopes", models.JSONField(default=list)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100)),
+                ('prefix', models.CharField(db_index=True, max_length=12)),
+                ('digest', models.CharField(help_text='SHA-256 of the token; the token is never stored.', max_length=64, unique=True)),
+                ('scopes', models.JSONField(default=list)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="StaffProfile",
+            name='StaffProfile',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("moderator", "moderator"),
-                            ("senior_moderator", "senior_moderator"),
-                            ("investigator", "investigator"),
-                            ("team_lead", "team_lead"),
-                            ("operations_manager", "operations_manager"),
-                            ("policy_liaison", "policy_liaison"),
-                            ("administrator", "administrator"),
-                        ],
-                        default=modops.accounts.permissions.Role["MODERATOR"],
-                        max_length=30,
-                    ),
-                ),
-                (
-                    "clearance",
-                    models.PositiveSmallIntegerField(
-                        default=0, validators=[django.core.validators.MaxValueValidator(3)]
-                    ),
-                ),
-                (
-                    "skills",
-                    models.JSONField(
-                        blank=True, default=list, help_text="Skill codes, e.g. policy codes or 'child_safety'."
-                    ),
-                ),
-                ("languages", models.JSONField(blank=True, default=list, help_text="ISO 639-1 codes.")),
-                ("time_zone", models.CharField(default="UTC", max_length=64)),
-                (
-                    "linked_account_ids",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Platform account ids this person is linked to: never routed to them.",
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="staff",
-                        to="accounts.site",
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="staff", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('moderator', 'moderator'), ('senior_moderator', 'senior_moderator'), ('investigator', 'investigator'), ('team_lead', 'team_lead'), ('operations_manager', 'operations_manager'), ('policy_liaison', 'policy_liaison'), ('administrator', 'administrator')], default=modops.accounts.permissions.Role['MODERATOR'], max_length=30)),
+                ('clearance', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(3)])),
+                ('skills', models.JSONField(blank=True, default=list, help_text="Skill codes, e.g. policy codes or 'child_safety'.")),
+                ('languages', models.JSONField(blank=True, default=list, help_text='ISO 639-1 codes.')),
+                ('time_zone', models.CharField(default='UTC', max_length=64)),
+                ('linked_account_ids', models.JSONField(blank=True, default=list, help_text='Platform account ids this person is linked to: never routed to them.')),
+                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='staff', to='accounts.site')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to=settings.AUTH_USER_MODEL)),
             ],
         ),
     ]

@@ -7,43 +7,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0001_initial"),
+        ('accounts', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="staffprofile",
-            name="media_blur_px",
-            field=models.PositiveSmallIntegerField(
-                default=24,
-                help_text="Blur applied to media until revealed.",
-                validators=[django.core.validators.MaxValueValidator(60)],
-            ),
+            model_name='staffprofile',
+            name='media_blur_px',
+            field=models.PositiveSmallIntegerField(default=24, help_text='Blur applied to media until revealed.', validators=[django.core.validators.MaxValueValidator(60)]),
         ),
         migrations.AddField(
-            model_name="staffprofile",
-            name="media_greyscale",
-            field=models.BooleanField(default=True, help_text="Show media in greyscale until revealed."),
+            model_name='staffprofile',
+            name='media_greyscale',
+            field=models.BooleanField(default=True, help_text='Show media in greyscale until revealed.'),
         ),
         migrations.CreateModel(
-            name="ExposureSpan",
+            name='ExposureSpan',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("review_item_id", models.UUIDField()),
-                ("tier", models.PositiveSmallIntegerField()),
-                ("started_at", models.DateTimeField()),
-                ("last_seen_at", models.DateTimeField()),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('review_item_id', models.UUIDField()),
+                ('tier', models.PositiveSmallIntegerField()),
+                ('started_at', models.DateTimeField()),
+                ('last_seen_at', models.DateTimeField()),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "indexes": [models.Index(fields=["user", "last_seen_at"], name="exposure_user_recent")],
+                'indexes': [models.Index(fields=['user', 'last_seen_at'], name='exposure_user_recent')],
             },
         ),
     ]

@@ -4,48 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="ChainHead",
+            name='ChainHead',
             fields=[
-                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ("seq", models.BigIntegerField(default=0)),
-                (
-                    "hash",
-                    models.CharField(
-                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
-                    ),
-                ),
+                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ('seq', models.BigIntegerField(default=0)),
+                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name="Event",
+            name='Event',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("seq", models.BigIntegerField(unique=True)),
-                ("at", models.DateTimeField(db_index=True)),
-                ("actor", models.CharField(max_length=200)),
-                ("verb", models.CharField(db_index=True, max_length=80)),
-                ("subject_kind", models.CharField(blank=True, max_length=20)),
-                ("subject_external_id", models.CharField(blank=True, max_length=200)),
-                ("review_item_id", models.UUIDField(blank=True, db_index=True, null=True)),
-                ("before", models.JSONField(blank=True, default=dict)),
-                ("after", models.JSONField(blank=True, default=dict)),
-                ("reason", models.TextField(blank=True)),
-                ("prev_hash", models.CharField(max_length=64)),
-                ("hash", models.CharField(max_length=64)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seq', models.BigIntegerField(unique=True)),
+                ('at', models.DateTimeField(db_index=True)),
+                ('actor', models.CharField(max_length=200)),
+                ('verb', models.CharField(db_index=True, max_length=80)),
+                ('subject_kind', models.CharField(blank=True, max_length=20)),
+                ('subject_external_id', models.CharField(blank=True, max_length=200)),
+                ('review_item_id', models.UUIDField(blank=True, db_index=True, null=True)),
+                ('before', models.JSONField(blank=True, default=dict)),
+                ('after', models.JSONField(blank=True, default=dict)),
+                ('reason', models.TextField(blank=True)),
+                ('prev_hash', models.CharField(max_length=64)),
+                ('hash', models.CharField(max_length=64)),
             ],
             options={
-                "ordering": ["seq"],
-                "indexes": [
-                    models.Index(
-                        fields=["subject_kind", "subject_external_id", "seq"], name="audit_event_subject_a3af44_idx"
-                    )
-                ],
+                'ordering': ['seq'],
+                'indexes': [models.Index(fields=['subject_kind', 'subject_external_id', 'seq'], name='audit_event_subject_a3af44_idx')],
             },
         ),
     ]

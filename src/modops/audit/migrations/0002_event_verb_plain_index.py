@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("audit", "0001_initial"),
+        ('audit', '0001_initial'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="event",
-            name="verb",
+            model_name='event',
+            name='verb',
             field=models.CharField(max_length=80),
         ),
         migrations.AddIndex(
-            model_name="event",
-            index=models.Index(fields=["verb"], name="event_verb"),
+            model_name='event',
+            index=models.Index(fields=['verb'], name='event_verb'),
         ),
     ]

@@ -8,109 +8,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("review", "0002_default_queues"),
-        ("subjects", "0001_initial"),
+        ('review', '0002_default_queues'),
+        ('subjects', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Evidence",
+            name='Evidence',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                (
-                    "account_external_id",
-                    models.CharField(blank=True, help_text="The uploading account.", max_length=200),
-                ),
-                ("bank_name", models.CharField(max_length=100)),
-                ("match", models.JSONField(default=dict, help_text="Bank, signal type, distance.")),
-                (
-                    "sealed",
-                    models.BinaryField(
-                        help_text="magic | key fingerprint | nonce | ciphertext; NULL once purged.", null=True
-                    ),
-                ),
-                ("content_type", models.CharField(max_length=60)),
-                ("original_filename", models.CharField(blank=True, max_length=255)),
-                ("size", models.PositiveBigIntegerField()),
-                ("md5", models.CharField(max_length=32)),
-                ("sha256", models.CharField(db_index=True, max_length=64)),
-                ("received_at", models.DateTimeField()),
-                ("preserve_until", models.DateTimeField(help_text="Kept at least this long (one year after receipt).")),
-                ("legal_hold", models.BooleanField(default=True, help_text="Never purged while held.")),
-                ("legal_hold_reason", models.CharField(blank=True, max_length=500)),
-                ("purged_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="review.reviewitem"
-                    ),
-                ),
-                (
-                    "subject",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="subjects.subject"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('account_external_id', models.CharField(blank=True, help_text='The uploading account.', max_length=200)),
+                ('bank_name', models.CharField(max_length=100)),
+                ('match', models.JSONField(default=dict, help_text='Bank, signal type, distance.')),
+                ('sealed', models.BinaryField(help_text='magic | key fingerprint | nonce | ciphertext; NULL once purged.', null=True)),
+                ('content_type', models.CharField(max_length=60)),
+                ('original_filename', models.CharField(blank=True, max_length=255)),
+                ('size', models.PositiveBigIntegerField()),
+                ('md5', models.CharField(max_length=32)),
+                ('sha256', models.CharField(db_index=True, max_length=64)),
+                ('received_at', models.DateTimeField()),
+                ('preserve_until', models.DateTimeField(help_text='Kept at least this long (one year after receipt).')),
+                ('legal_hold', models.BooleanField(default=True, help_text='Never purged while held.')),
+                ('legal_hold_reason', models.CharField(blank=True, max_length=500)),
+                ('purged_at', models.DateTimeField(blank=True, null=True)),
+                ('review_item', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='review.reviewitem')),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subjects.subject')),
             ],
         ),
         migrations.CreateModel(
-            name="NcmecReport",
+            name='NcmecReport',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "draft"),
-                            ("confirmed", "confirmed"),
-                            ("submitted", "submitted"),
-                            ("discarded", "discarded"),
-                        ],
-                        default=modops.childsafety.models.ReportStatus["DRAFT"],
-                        max_length=12,
-                    ),
-                ),
-                ("report_xml", models.TextField(help_text="The <report> document as it will be sent.")),
-                (
-                    "file_details",
-                    models.JSONField(default=dict, help_text="Fields of <fileDetails>, sent after the upload."),
-                ),
-                ("ncmec_report_id", models.CharField(blank=True, max_length=50)),
-                ("ncmec_file_id", models.CharField(blank=True, max_length=100)),
-                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
-                ("submitted_at", models.DateTimeField(blank=True, null=True)),
-                ("last_error", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "confirmed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "evidence",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="reports", to="childsafety.evidence"
-                    ),
-                ),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="review.reviewitem"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('status', models.CharField(choices=[('draft', 'draft'), ('confirmed', 'confirmed'), ('submitted', 'submitted'), ('discarded', 'discarded')], default=modops.childsafety.models.ReportStatus['DRAFT'], max_length=12)),
+                ('report_xml', models.TextField(help_text='The <report> document as it will be sent.')),
+                ('file_details', models.JSONField(default=dict, help_text='Fields of <fileDetails>, sent after the upload.')),
+                ('ncmec_report_id', models.CharField(blank=True, max_length=50)),
+                ('ncmec_file_id', models.CharField(blank=True, max_length=100)),
+                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
+                ('submitted_at', models.DateTimeField(blank=True, null=True)),
+                ('last_error', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('evidence', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='childsafety.evidence')),
+                ('review_item', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='review.reviewitem')),
             ],
         ),
         migrations.AddIndex(
-            model_name="evidence",
-            index=models.Index(fields=["legal_hold", "purged_at", "preserve_until"], name="evidence_purge"),
+            model_name='evidence',
+            index=models.Index(fields=['legal_hold', 'purged_at', 'preserve_until'], name='evidence_purge'),
         ),
     ]

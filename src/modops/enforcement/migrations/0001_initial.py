@@ -7,184 +7,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("policies", "0001_initial"),
-        ("review", "0001_initial"),
-        ("subjects", "0001_initial"),
+        ('policies', '0001_initial'),
+        ('review', '0001_initial'),
+        ('subjects', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Adapter",
+            name='Adapter',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.SlugField(unique=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("webhook", "webhook"), ("twitch", "twitch"), ("log", "log")], max_length=20
-                    ),
-                ),
-                ("enabled", models.BooleanField(default=True)),
-                (
-                    "config",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text="webhook: url, secret. twitch: base_url, client_id, access_token, moderator_id.",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.SlugField(unique=True)),
+                ('kind', models.CharField(choices=[('webhook', 'webhook'), ('twitch', 'twitch'), ('log', 'log')], max_length=20)),
+                ('enabled', models.BooleanField(default=True)),
+                ('config', models.JSONField(blank=True, default=dict, help_text='webhook: url, secret. twitch: base_url, client_id, access_token, moderator_id.')),
             ],
         ),
         migrations.CreateModel(
-            name="Action",
+            name='Action',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                (
-                    "type",
-                    models.CharField(
-                        choices=[
-                            ("warn", "warn"),
-                            ("delete_message", "delete_message"),
-                            ("timeout", "timeout"),
-                            ("suspension", "suspension"),
-                            ("indefinite_suspension", "indefinite_suspension"),
-                            ("remove_content", "remove_content"),
-                            ("end_stream", "end_stream"),
-                            ("none", "none"),
-                        ],
-                        max_length=30,
-                    ),
-                ),
-                ("duration_seconds", models.PositiveIntegerField(blank=True, null=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("active", "active"), ("expired", "expired"), ("reversed", "reversed")],
-                        default=modops.enforcement.models.ActionStatus["ACTIVE"],
-                        max_length=10,
-                    ),
-                ),
-                ("automated", models.BooleanField(default=False)),
-                (
-                    "channel_external_id",
-                    models.CharField(blank=True, help_text="Where it applies on the platform.", max_length=200),
-                ),
-                ("starts_at", models.DateTimeField()),
-                ("ends_at", models.DateTimeField(blank=True, db_index=True, null=True)),
-                ("ended_at", models.DateTimeField(blank=True, null=True)),
-                ("notice", models.JSONField(default=dict, help_text="Statement of reasons sent to the user.")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "decision",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="actions",
-                        to="review.decision",
-                    ),
-                ),
-                (
-                    "policy",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="policies.policy"
-                    ),
-                ),
-                (
-                    "subject",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="actions", to="subjects.subject"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('type', models.CharField(choices=[('warn', 'warn'), ('delete_message', 'delete_message'), ('timeout', 'timeout'), ('suspension', 'suspension'), ('indefinite_suspension', 'indefinite_suspension'), ('remove_content', 'remove_content'), ('end_stream', 'end_stream'), ('none', 'none')], max_length=30)),
+                ('duration_seconds', models.PositiveIntegerField(blank=True, null=True)),
+                ('status', models.CharField(choices=[('active', 'active'), ('expired', 'expired'), ('reversed', 'reversed')], default=modops.enforcement.models.ActionStatus['ACTIVE'], max_length=10)),
+                ('automated', models.BooleanField(default=False)),
+                ('channel_external_id', models.CharField(blank=True, help_text='Where it applies on the platform.', max_length=200)),
+                ('starts_at', models.DateTimeField()),
+                ('ends_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('ended_at', models.DateTimeField(blank=True, null=True)),
+                ('notice', models.JSONField(default=dict, help_text='Statement of reasons sent to the user.')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='review.decision')),
+                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='subjects.subject')),
             ],
         ),
         migrations.CreateModel(
-            name="OutboxMessage",
+            name='OutboxMessage',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("topic", models.CharField(help_text="action.apply, action.reverse, ...", max_length=50)),
-                ("payload", models.JSONField()),
-                ("idempotency_key", models.CharField(max_length=100, unique=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "pending"),
-                            ("delivering", "delivering"),
-                            ("delivered", "delivered"),
-                            ("dead", "dead"),
-                        ],
-                        default=modops.enforcement.models.OutboxStatus["PENDING"],
-                        max_length=12,
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("next_attempt_at", models.DateTimeField()),
-                ("locked_until", models.DateTimeField(blank=True, null=True)),
-                ("last_error", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("delivered_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "action",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="outbox",
-                        to="enforcement.action",
-                    ),
-                ),
-                (
-                    "adapter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="messages", to="enforcement.adapter"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('topic', models.CharField(help_text='action.apply, action.reverse, ...', max_length=50)),
+                ('payload', models.JSONField()),
+                ('idempotency_key', models.CharField(max_length=100, unique=True)),
+                ('status', models.CharField(choices=[('pending', 'pending'), ('delivering', 'delivering'), ('delivered', 'delivered'), ('dead', 'dead')], default=modops.enforcement.models.OutboxStatus['PENDING'], max_length=12)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('next_attempt_at', models.DateTimeField()),
+                ('locked_until', models.DateTimeField(blank=True, null=True)),
+                ('last_error', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outbox', to='enforcement.action')),
+                ('adapter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='enforcement.adapter')),
             ],
         ),
         migrations.CreateModel(
-            name="Strike",
+            name='Strike',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField()),
-                ("expires_at", models.DateTimeField()),
-                ("expired", models.BooleanField(default=False)),
-                ("voided", models.BooleanField(default=False, help_text="Removed after an appeal or a mistake.")),
-                (
-                    "account",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="strikes", to="subjects.subject"
-                    ),
-                ),
-                (
-                    "action",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="strikes",
-                        to="enforcement.action",
-                    ),
-                ),
-                ("policy", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="policies.policy")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField()),
+                ('expires_at', models.DateTimeField()),
+                ('expired', models.BooleanField(default=False)),
+                ('voided', models.BooleanField(default=False, help_text='Removed after an appeal or a mistake.')),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='strikes', to='subjects.subject')),
+                ('action', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='strikes', to='enforcement.action')),
+                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
             ],
         ),
         migrations.AddIndex(
-            model_name="action",
-            index=models.Index(fields=["status", "ends_at"], name="action_expiry"),
+            model_name='action',
+            index=models.Index(fields=['status', 'ends_at'], name='action_expiry'),
         ),
         migrations.AddIndex(
-            model_name="outboxmessage",
-            index=models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            model_name='outboxmessage',
+            index=models.Index(fields=['status', 'next_attempt_at'], name='outbox_due'),
         ),
         migrations.AddIndex(
-            model_name="strike",
-            index=models.Index(fields=["account", "policy", "expired"], name="enforcement_account_6dd37c_idx"),
+            model_name='strike',
+            index=models.Index(fields=['account', 'policy', 'expired'], name='enforcement_account_6dd37c_idx'),
         ),
         migrations.AddIndex(
-            model_name="strike",
-            index=models.Index(fields=["expired", "expires_at"], name="enforcement_expired_ced63b_idx"),
+            model_name='strike',
+            index=models.Index(fields=['expired', 'expires_at'], name='enforcement_expired_ced63b_idx'),
         ),
     ]

@@ -7,189 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("policies", "0002_taxonomy"),
-        ("review", "0002_default_queues"),
+        ('policies', '0002_taxonomy'),
+        ('review', '0002_default_queues'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IndexGeneration",
+            name='IndexGeneration',
             fields=[
-                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ("value", models.PositiveBigIntegerField(default=0)),
-                (
-                    "token",
-                    models.CharField(blank=True, default="", help_text="Changes with every bump.", max_length=32),
-                ),
+                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ('value', models.PositiveBigIntegerField(default=0)),
+                ('token', models.CharField(blank=True, default='', help_text='Changes with every bump.', max_length=32)),
             ],
         ),
         migrations.CreateModel(
-            name="Bank",
+            name='Bank',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, unique=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("csam", "csam"),
-                            ("tvec", "tvec"),
-                            ("local", "local"),
-                            ("suppression", "suppression"),
-                        ],
-                        default=modops.hashbanks.models.BankKind["LOCAL"],
-                        max_length=20,
-                    ),
-                ),
-                ("enabled", models.BooleanField(default=True)),
-                (
-                    "enabled_ratio",
-                    models.FloatField(
-                        default=1.0,
-                        help_text="Share of media the bank is tried on, for trying a new bank on part of the traffic.",
-                        validators=[
-                            django.core.validators.MinValueValidator(0.0),
-                            django.core.validators.MaxValueValidator(1.0),
-                        ],
-                    ),
-                ),
-                (
-                    "pdq_threshold",
-                    models.PositiveSmallIntegerField(
-                        default=31, validators=[django.core.validators.MaxValueValidator(31)]
-                    ),
-                ),
-                (
-                    "quality_floor",
-                    models.SmallIntegerField(
-                        default=49,
-                        help_text="PDQ hashes of this quality or lower are ignored.",
-                        validators=[
-                            django.core.validators.MinValueValidator(-1),
-                            django.core.validators.MaxValueValidator(100),
-                        ],
-                    ),
-                ),
-                (
-                    "suppresses",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Suppression banks: names of the banks they cancel; empty = all.",
-                    ),
-                ),
-                (
-                    "interim_action",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text='Taken automatically on a match, e.g. {"type": "suspension"}; empty = the policy\'s first ladder step for CSAM banks, nothing otherwise.',
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "policy",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Empty only for suppression.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        to="policies.policy",
-                    ),
-                ),
-                (
-                    "queue",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Where matches are reviewed; empty = the policy's routing.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        to="review.queue",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, unique=True)),
+                ('kind', models.CharField(choices=[('csam', 'csam'), ('tvec', 'tvec'), ('local', 'local'), ('suppression', 'suppression')], default=modops.hashbanks.models.BankKind['LOCAL'], max_length=20)),
+                ('enabled', models.BooleanField(default=True)),
+                ('enabled_ratio', models.FloatField(default=1.0, help_text='Share of media the bank is tried on, for trying a new bank on part of the traffic.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)])),
+                ('pdq_threshold', models.PositiveSmallIntegerField(default=31, validators=[django.core.validators.MaxValueValidator(31)])),
+                ('quality_floor', models.SmallIntegerField(default=49, help_text='PDQ hashes of this quality or lower are ignored.', validators=[django.core.validators.MinValueValidator(-1), django.core.validators.MaxValueValidator(100)])),
+                ('suppresses', models.JSONField(blank=True, default=list, help_text='Suppression banks: names of the banks they cancel; empty = all.')),
+                ('interim_action', models.JSONField(blank=True, default=dict, help_text='Taken automatically on a match, e.g. {"type": "suspension"}; empty = the policy\'s first ladder step for CSAM banks, nothing otherwise.')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('policy', models.ForeignKey(blank=True, help_text='Empty only for suppression.', null=True, on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
+                ('queue', models.ForeignKey(blank=True, help_text="Where matches are reviewed; empty = the policy's routing.", null=True, on_delete=django.db.models.deletion.PROTECT, to='review.queue')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="BankEntry",
+            name='BankEntry',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "signal_type",
-                    models.CharField(
-                        choices=[
-                            ("pdq", "pdq"),
-                            ("md5", "md5"),
-                            ("sha256", "sha256"),
-                            ("video_md5", "video_md5"),
-                            ("video_sha256", "video_sha256"),
-                            ("vpdq", "vpdq"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("signal", models.TextField(help_text="As threatexchange writes it (vPDQ can be long).")),
-                ("signal_key", models.CharField(help_text="SHA-256 of the signal, for uniqueness.", max_length=64)),
-                ("metadata", models.JSONField(blank=True, default=dict)),
-                ("source", models.CharField(choices=[("manual", "manual"), ("import", "import")], max_length=10)),
-                ("enabled", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "bank",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="entries", to="hashbanks.bank"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signal_type', models.CharField(choices=[('pdq', 'pdq'), ('md5', 'md5'), ('sha256', 'sha256'), ('video_md5', 'video_md5'), ('video_sha256', 'video_sha256'), ('vpdq', 'vpdq')], max_length=20)),
+                ('signal', models.TextField(help_text='As threatexchange writes it (vPDQ can be long).')),
+                ('signal_key', models.CharField(help_text='SHA-256 of the signal, for uniqueness.', max_length=64)),
+                ('metadata', models.JSONField(blank=True, default=dict)),
+                ('source', models.CharField(choices=[('manual', 'manual'), ('import', 'import')], max_length=10)),
+                ('enabled', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='hashbanks.bank')),
             ],
             options={
-                "indexes": [models.Index(fields=["bank", "enabled"], name="bank_entry_enabled")],
-                "constraints": [
-                    models.UniqueConstraint(fields=("bank", "signal_type", "signal_key"), name="one_entry_per_signal")
-                ],
+                'indexes': [models.Index(fields=['bank', 'enabled'], name='bank_entry_enabled')],
+                'constraints': [models.UniqueConstraint(fields=('bank', 'signal_type', 'signal_key'), name='one_entry_per_signal')],
             },
         ),
         migrations.CreateModel(
-            name="Tombstone",
+            name='Tombstone',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "signal_type",
-                    models.CharField(
-                        choices=[
-                            ("pdq", "pdq"),
-                            ("md5", "md5"),
-                            ("sha256", "sha256"),
-                            ("video_md5", "video_md5"),
-                            ("video_sha256", "video_sha256"),
-                            ("vpdq", "vpdq"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("signal_key", models.CharField(max_length=64)),
-                ("signal", models.TextField()),
-                ("reason", models.CharField(blank=True, max_length=500)),
-                ("removed_by", models.CharField(max_length=200)),
-                ("removed_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "bank",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="tombstones", to="hashbanks.bank"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signal_type', models.CharField(choices=[('pdq', 'pdq'), ('md5', 'md5'), ('sha256', 'sha256'), ('video_md5', 'video_md5'), ('video_sha256', 'video_sha256'), ('vpdq', 'vpdq')], max_length=20)),
+                ('signal_key', models.CharField(max_length=64)),
+                ('signal', models.TextField()),
+                ('reason', models.CharField(blank=True, max_length=500)),
+                ('removed_by', models.CharField(max_length=200)),
+                ('removed_at', models.DateTimeField(auto_now_add=True)),
+                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tombstones', to='hashbanks.bank')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("bank", "signal_type", "signal_key"), name="one_tombstone_per_signal"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('bank', 'signal_type', 'signal_key'), name='one_tombstone_per_signal')],
             },
         ),
     ]

@@ -6,74 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("enforcement", "0001_initial"),
+        ('enforcement', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="WorkerHeartbeat",
+            name='WorkerHeartbeat',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("worker", models.CharField(help_text="host:pid", max_length=200, unique=True)),
-                ("beat_at", models.DateTimeField()),
-                ("started_at", models.DateTimeField()),
-                ("ticks", models.PositiveBigIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('worker', models.CharField(help_text='host:pid', max_length=200, unique=True)),
+                ('beat_at', models.DateTimeField()),
+                ('started_at', models.DateTimeField()),
+                ('ticks', models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name="KpiTarget",
+            name='KpiTarget',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=120)),
-                (
-                    "kpi",
-                    models.CharField(
-                        help_text="A scalar KPI name, see modops.insights.kpis.SCALAR_KPIS.", max_length=60
-                    ),
-                ),
-                (
-                    "slice",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text="Slice filters: region, site, queue, policy, language, moderator.",
-                    ),
-                ),
-                (
-                    "window_hours",
-                    models.PositiveIntegerField(default=24, help_text="Trailing window the KPI is computed over."),
-                ),
-                ("comparator", models.CharField(choices=[("gte", "gte"), ("lte", "lte")], max_length=3)),
-                ("target", models.FloatField()),
-                ("amber_margin", models.FloatField(default=0.0)),
-                ("active", models.BooleanField(default=True)),
-                (
-                    "last_status",
-                    models.CharField(
-                        choices=[("green", "green"), ("amber", "amber"), ("red", "red"), ("unknown", "unknown")],
-                        default=modops.insights.models.TileStatus["UNKNOWN"],
-                        max_length=8,
-                    ),
-                ),
-                ("last_value", models.FloatField(blank=True, null=True)),
-                ("evaluated_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "adapter",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Webhook to notify on breach.",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="enforcement.adapter",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('kpi', models.CharField(help_text='A scalar KPI name, see modops.insights.kpis.SCALAR_KPIS.', max_length=60)),
+                ('slice', models.JSONField(blank=True, default=dict, help_text='Slice filters: region, site, queue, policy, language, moderator.')),
+                ('window_hours', models.PositiveIntegerField(default=24, help_text='Trailing window the KPI is computed over.')),
+                ('comparator', models.CharField(choices=[('gte', 'gte'), ('lte', 'lte')], max_length=3)),
+                ('target', models.FloatField()),
+                ('amber_margin', models.FloatField(default=0.0)),
+                ('active', models.BooleanField(default=True)),
+                ('last_status', models.CharField(choices=[('green', 'green'), ('amber', 'amber'), ('red', 'red'), ('unknown', 'unknown')], default=modops.insights.models.TileStatus['UNKNOWN'], max_length=8)),
+                ('last_value', models.FloatField(blank=True, null=True)),
+                ('evaluated_at', models.DateTimeField(blank=True, null=True)),
+                ('adapter', models.ForeignKey(blank=True, help_text='Webhook to notify on breach.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='enforcement.adapter')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
     ]

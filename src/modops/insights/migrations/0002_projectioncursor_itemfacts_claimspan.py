@@ -5,75 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("insights", "0001_initial"),
-        ("review", "0002_default_queues"),
+        ('insights', '0001_initial'),
+        ('review', '0002_default_queues'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ProjectionCursor",
+            name='ProjectionCursor',
             fields=[
-                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ("seq", models.BigIntegerField(default=0)),
+                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ('seq', models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name="ItemFacts",
+            name='ItemFacts',
             fields=[
-                (
-                    "review_item",
-                    models.OneToOneField(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        primary_key=True,
-                        related_name="+",
-                        serialize=False,
-                        to="review.reviewitem",
-                    ),
-                ),
-                ("first_seen_at", models.DateTimeField()),
-                ("first_touched_at", models.DateTimeField(blank=True, help_text="First claim or decision.", null=True)),
-                (
-                    "first_reported_at",
-                    models.DateTimeField(blank=True, help_text="First report by a person.", null=True),
-                ),
-                (
-                    "first_actioned_at",
-                    models.DateTimeField(blank=True, help_text="First action on a decision.", null=True),
-                ),
+                ('review_item', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='+', serialize=False, to='review.reviewitem')),
+                ('first_seen_at', models.DateTimeField()),
+                ('first_touched_at', models.DateTimeField(blank=True, help_text='First claim or decision.', null=True)),
+                ('first_reported_at', models.DateTimeField(blank=True, help_text='First report by a person.', null=True)),
+                ('first_actioned_at', models.DateTimeField(blank=True, help_text='First action on a decision.', null=True)),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["first_touched_at"], name="itemfacts_touched"),
-                    models.Index(fields=["first_actioned_at"], name="itemfacts_actioned"),
-                ],
+                'indexes': [models.Index(fields=['first_touched_at'], name='itemfacts_touched'), models.Index(fields=['first_actioned_at'], name='itemfacts_actioned')],
             },
         ),
         migrations.CreateModel(
-            name="ClaimSpan",
+            name='ClaimSpan',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("actor", models.CharField(max_length=200)),
-                ("started_at", models.DateTimeField()),
-                ("ended_at", models.DateTimeField(blank=True, help_text="Empty while the claim is held.", null=True)),
-                ("ended_by", models.CharField(blank=True, help_text="The verb that ended the claim.", max_length=80)),
-                ("claim_seq", models.BigIntegerField(help_text="seq of the claim event.", unique=True)),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="review.reviewitem",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('actor', models.CharField(max_length=200)),
+                ('started_at', models.DateTimeField()),
+                ('ended_at', models.DateTimeField(blank=True, help_text='Empty while the claim is held.', null=True)),
+                ('ended_by', models.CharField(blank=True, help_text='The verb that ended the claim.', max_length=80)),
+                ('claim_seq', models.BigIntegerField(help_text='seq of the claim event.', unique=True)),
+                ('review_item', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='review.reviewitem')),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["ended_at", "started_at"], name="claimspan_ended"),
-                    models.Index(fields=["review_item", "ended_at"], name="claimspan_item_open"),
-                ],
+                'indexes': [models.Index(fields=['ended_at', 'started_at'], name='claimspan_ended'), models.Index(fields=['review_item', 'ended_at'], name='claimspan_item_open')],
             },
         ),
     ]

@@ -4,37 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("insights", "0002_projectioncursor_itemfacts_claimspan"),
-        ("review", "0003_priority_floor"),
+        ('insights', '0002_projectioncursor_itemfacts_claimspan'),
+        ('review', '0003_priority_floor'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Rollup",
+            name='Rollup',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("grain", models.CharField(choices=[("h", "h"), ("d", "d")], max_length=1)),
-                ("start", models.DateTimeField()),
-                ("dim", models.CharField(blank=True, max_length=16)),
-                ("value", models.CharField(blank=True, max_length=200)),
-                ("metric", models.CharField(max_length=40)),
-                ("bucket", models.SmallIntegerField(default=-1)),
-                ("n", models.BigIntegerField(default=0)),
-                ("total", models.FloatField(default=0.0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('grain', models.CharField(choices=[('h', 'h'), ('d', 'd')], max_length=1)),
+                ('start', models.DateTimeField()),
+                ('dim', models.CharField(blank=True, max_length=16)),
+                ('value', models.CharField(blank=True, max_length=200)),
+                ('metric', models.CharField(max_length=40)),
+                ('bucket', models.SmallIntegerField(default=-1)),
+                ('n', models.BigIntegerField(default=0)),
+                ('total', models.FloatField(default=0.0)),
             ],
         ),
         migrations.AddField(
-            model_name="itemfacts",
-            name="closed_at",
+            model_name='itemfacts',
+            name='closed_at',
             field=models.DateTimeField(blank=True, help_text="The item's closing time, empty while open.", null=True),
         ),
         migrations.AddIndex(
-            model_name="itemfacts",
-            index=models.Index(fields=["closed_at"], name="itemfacts_closed"),
+            model_name='itemfacts',
+            index=models.Index(fields=['closed_at'], name='itemfacts_closed'),
         ),
         migrations.AddIndex(
-            model_name="rollup",
-            index=models.Index(fields=["dim", "value", "grain", "start"], name="rollup_read"),
+            model_name='rollup',
+            index=models.Index(fields=['dim', 'value', 'grain', 'start'], name='rollup_read'),
         ),
     ]

@@ -7,97 +7,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("policies", "0001_initial"),
-        ("review", "0001_initial"),
-        ("subjects", "0001_initial"),
+        ('accounts', '0001_initial'),
+        ('policies', '0001_initial'),
+        ('review', '0001_initial'),
+        ('subjects', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Detection",
+            name='Detection',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ("source", models.CharField(help_text="automod, hash_match, classifier:<name>, ...", max_length=100)),
-                ("label", models.CharField(blank=True, max_length=100)),
-                ("score", models.FloatField()),
-                ("received_at", models.DateTimeField(db_index=True)),
-                (
-                    "policy",
-                    models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to="policies.policy"),
-                ),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="detections",
-                        to="review.reviewitem",
-                    ),
-                ),
-                (
-                    "subject",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="detections", to="subjects.subject"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('source', models.CharField(help_text='automod, hash_match, classifier:<name>, ...', max_length=100)),
+                ('label', models.CharField(blank=True, max_length=100)),
+                ('score', models.FloatField()),
+                ('received_at', models.DateTimeField(db_index=True)),
+                ('policy', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
+                ('review_item', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='detections', to='review.reviewitem')),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='detections', to='subjects.subject')),
             ],
         ),
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("key", models.CharField(max_length=200)),
-                ("endpoint", models.CharField(max_length=100)),
-                ("request_digest", models.CharField(max_length=64)),
-                ("status_code", models.PositiveSmallIntegerField()),
-                ("body", models.JSONField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("token", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="accounts.apitoken")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200)),
+                ('endpoint', models.CharField(max_length=100)),
+                ('request_digest', models.CharField(max_length=64)),
+                ('status_code', models.PositiveSmallIntegerField()),
+                ('body', models.JSONField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('token', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.apitoken')),
             ],
             options={
-                "constraints": [models.UniqueConstraint(fields=("token", "endpoint", "key"), name="idempotency_once")],
+                'constraints': [models.UniqueConstraint(fields=('token', 'endpoint', 'key'), name='idempotency_once')],
             },
         ),
         migrations.CreateModel(
-            name="Report",
+            name='Report',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ("reporter_id", models.CharField(max_length=200)),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[("user", "user"), ("trusted_flagger", "trusted_flagger")],
-                        default=modops.intake.models.ReportSource["USER"],
-                        max_length=20,
-                    ),
-                ),
-                ("reporter_trust", models.FloatField(default=0.5)),
-                ("text", models.TextField(blank=True)),
-                ("language", models.CharField(blank=True, max_length=16)),
-                ("received_at", models.DateTimeField(db_index=True)),
-                ("policy", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="policies.policy")),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="reports",
-                        to="review.reviewitem",
-                    ),
-                ),
-                (
-                    "subject",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="reports", to="subjects.subject"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('reporter_id', models.CharField(max_length=200)),
+                ('source', models.CharField(choices=[('user', 'user'), ('trusted_flagger', 'trusted_flagger')], default=modops.intake.models.ReportSource['USER'], max_length=20)),
+                ('reporter_trust', models.FloatField(default=0.5)),
+                ('text', models.TextField(blank=True)),
+                ('language', models.CharField(blank=True, max_length=16)),
+                ('received_at', models.DateTimeField(db_index=True)),
+                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
+                ('review_item', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='review.reviewitem')),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='subjects.subject')),
             ],
             options={
-                "indexes": [models.Index(fields=["review_item", "received_at"], name="intake_repo_review__ced9e7_idx")],
+                'indexes': [models.Index(fields=['review_item', 'received_at'], name='intake_repo_review__ced9e7_idx')],
             },
         ),
     ]

@@ -4,53 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="EventSubDelivery",
+            name='EventSubDelivery',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("message_id", models.CharField(max_length=200, unique=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("notification", "Notification"),
-                            ("webhook_callback_verification", "Verification"),
-                            ("revocation", "Revocation"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                ("subscription_type", models.CharField(blank=True, max_length=100)),
-                ("subscription_id", models.CharField(blank=True, max_length=200)),
-                ("channel", models.CharField(blank=True, max_length=100)),
-                ("received_at", models.DateTimeField()),
-                ("result", models.JSONField(default=dict)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('message_id', models.CharField(max_length=200, unique=True)),
+                ('kind', models.CharField(choices=[('notification', 'Notification'), ('webhook_callback_verification', 'Verification'), ('revocation', 'Revocation')], max_length=40)),
+                ('subscription_type', models.CharField(blank=True, max_length=100)),
+                ('subscription_id', models.CharField(blank=True, max_length=200)),
+                ('channel', models.CharField(blank=True, max_length=100)),
+                ('received_at', models.DateTimeField()),
+                ('result', models.JSONField(default=dict)),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["subscription_type", "received_at"], name="integration_subscri_235276_idx")
-                ],
+                'indexes': [models.Index(fields=['subscription_type', 'received_at'], name='integration_subscri_235276_idx')],
             },
         ),
         migrations.CreateModel(
-            name="ModerationSignal",
+            name='ModerationSignal',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("platform", models.CharField(max_length=30)),
-                ("kind", models.CharField(max_length=100)),
-                ("channel", models.CharField(max_length=100)),
-                ("action", models.CharField(blank=True, max_length=60)),
-                ("target_user", models.CharField(blank=True, max_length=100)),
-                ("payload", models.JSONField(default=dict)),
-                ("received_at", models.DateTimeField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('platform', models.CharField(max_length=30)),
+                ('kind', models.CharField(max_length=100)),
+                ('channel', models.CharField(max_length=100)),
+                ('action', models.CharField(blank=True, max_length=60)),
+                ('target_user', models.CharField(blank=True, max_length=100)),
+                ('payload', models.JSONField(default=dict)),
+                ('received_at', models.DateTimeField()),
             ],
             options={
-                "indexes": [models.Index(fields=["channel", "received_at"], name="integration_channel_8559cb_idx")],
+                'indexes': [models.Index(fields=['channel', 'received_at'], name='integration_channel_8559cb_idx')],
             },
         ),
     ]

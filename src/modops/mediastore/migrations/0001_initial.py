@@ -7,53 +7,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("subjects", "0001_initial"),
+        ('subjects', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="MediaObject",
+            name='MediaObject',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                (
-                    "content_type",
-                    models.CharField(
-                        choices=[
-                            ("image/png", "image/png"),
-                            ("image/jpeg", "image/jpeg"),
-                            ("image/gif", "image/gif"),
-                            ("image/webp", "image/webp"),
-                            ("video/mp4", "video/mp4"),
-                            ("video/webm", "video/webm"),
-                        ],
-                        max_length=40,
-                    ),
-                ),
-                ("data", models.BinaryField(help_text="The bytes; small files only (frames, thumbnails, images).")),
-                ("sha256", models.CharField(db_index=True, max_length=64)),
-                ("size", models.PositiveIntegerField()),
-                (
-                    "tier",
-                    models.PositiveSmallIntegerField(
-                        default=0,
-                        help_text="Sensitivity of this file itself, 0-3.",
-                        validators=[django.core.validators.MaxValueValidator(3)],
-                    ),
-                ),
-                ("caption", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "subject",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="media", to="subjects.subject"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('content_type', models.CharField(choices=[('image/png', 'image/png'), ('image/jpeg', 'image/jpeg'), ('image/gif', 'image/gif'), ('image/webp', 'image/webp'), ('video/mp4', 'video/mp4'), ('video/webm', 'video/webm')], max_length=40)),
+                ('data', models.BinaryField(help_text='The bytes; small files only (frames, thumbnails, images).')),
+                ('sha256', models.CharField(db_index=True, max_length=64)),
+                ('size', models.PositiveIntegerField()),
+                ('tier', models.PositiveSmallIntegerField(default=0, help_text='Sensitivity of this file itself, 0-3.', validators=[django.core.validators.MaxValueValidator(3)])),
+                ('caption', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='media', to='subjects.subject')),
             ],
             options={
-                "ordering": ["created_at"],
+                'ordering': ['created_at'],
             },
         ),
     ]

@@ -5,94 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Policy",
+            name='Policy',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.SlugField(unique=True)),
-                ("name", models.CharField(max_length=120)),
-                ("text", models.TextField(help_text="The rule as moderators read it in the console.")),
-                (
-                    "severity",
-                    models.PositiveSmallIntegerField(
-                        validators=[
-                            django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(4),
-                        ]
-                    ),
-                ),
-                (
-                    "sensitivity_tier",
-                    models.PositiveSmallIntegerField(
-                        help_text="How disturbing its media is: 0 (none) to 3 (most).",
-                        validators=[django.core.validators.MaxValueValidator(3)],
-                    ),
-                ),
-                ("sla_live_seconds", models.PositiveIntegerField(help_text="SLA target while the subject is live.")),
-                ("sla_seconds", models.PositiveIntegerField(help_text="SLA target otherwise.")),
-                (
-                    "ladder",
-                    models.JSONField(
-                        help_text='Steps, e.g. [{"type": "warn"}, {"type": "suspension", "duration_seconds": 86400}]'
-                    ),
-                ),
-                ("strike_expiry_days", models.PositiveIntegerField()),
-                (
-                    "dsa_category",
-                    models.CharField(
-                        choices=[
-                            ("STATEMENT_CATEGORY_ANIMAL_WELFARE", "STATEMENT_CATEGORY_ANIMAL_WELFARE"),
-                            ("STATEMENT_CATEGORY_CONSUMER_INFORMATION", "STATEMENT_CATEGORY_CONSUMER_INFORMATION"),
-                            ("STATEMENT_CATEGORY_CYBER_VIOLENCE", "STATEMENT_CATEGORY_CYBER_VIOLENCE"),
-                            (
-                                "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN",
-                                "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN",
-                            ),
-                            (
-                                "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
-                                "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
-                            ),
-                            (
-                                "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
-                                "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
-                            ),
-                            (
-                                "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
-                                "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
-                            ),
-                            (
-                                "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-                                "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-                            ),
-                            ("STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE", "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"),
-                            ("STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"),
-                            ("STATEMENT_CATEGORY_PROTECTION_OF_MINORS", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"),
-                            (
-                                "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-                                "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-                            ),
-                            ("STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
-                            ("STATEMENT_CATEGORY_SELF_HARM", "STATEMENT_CATEGORY_SELF_HARM"),
-                            (
-                                "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
-                                "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS",
-                            ),
-                            ("STATEMENT_CATEGORY_VIOLENCE", "STATEMENT_CATEGORY_VIOLENCE"),
-                        ],
-                        max_length=80,
-                    ),
-                ),
-                ("dsa_specifications", models.JSONField(blank=True, default=list)),
-                ("active", models.BooleanField(default=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(unique=True)),
+                ('name', models.CharField(max_length=120)),
+                ('text', models.TextField(help_text='The rule as moderators read it in the console.')),
+                ('severity', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)])),
+                ('sensitivity_tier', models.PositiveSmallIntegerField(help_text='How disturbing its media is: 0 (none) to 3 (most).', validators=[django.core.validators.MaxValueValidator(3)])),
+                ('sla_live_seconds', models.PositiveIntegerField(help_text='SLA target while the subject is live.')),
+                ('sla_seconds', models.PositiveIntegerField(help_text='SLA target otherwise.')),
+                ('ladder', models.JSONField(help_text='Steps, e.g. [{"type": "warn"}, {"type": "suspension", "duration_seconds": 86400}]')),
+                ('strike_expiry_days', models.PositiveIntegerField()),
+                ('dsa_category', models.CharField(choices=[('STATEMENT_CATEGORY_ANIMAL_WELFARE', 'STATEMENT_CATEGORY_ANIMAL_WELFARE'), ('STATEMENT_CATEGORY_CONSUMER_INFORMATION', 'STATEMENT_CATEGORY_CONSUMER_INFORMATION'), ('STATEMENT_CATEGORY_CYBER_VIOLENCE', 'STATEMENT_CATEGORY_CYBER_VIOLENCE'), ('STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN', 'STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN'), ('STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS', 'STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS'), ('STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH', 'STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH'), ('STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS', 'STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS'), ('STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS', 'STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS'), ('STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE', 'STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE'), ('STATEMENT_CATEGORY_OTHER_VIOLATION_TC', 'STATEMENT_CATEGORY_OTHER_VIOLATION_TC'), ('STATEMENT_CATEGORY_PROTECTION_OF_MINORS', 'STATEMENT_CATEGORY_PROTECTION_OF_MINORS'), ('STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY', 'STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY'), ('STATEMENT_CATEGORY_SCAMS_AND_FRAUD', 'STATEMENT_CATEGORY_SCAMS_AND_FRAUD'), ('STATEMENT_CATEGORY_SELF_HARM', 'STATEMENT_CATEGORY_SELF_HARM'), ('STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS', 'STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS'), ('STATEMENT_CATEGORY_VIOLENCE', 'STATEMENT_CATEGORY_VIOLENCE')], max_length=80)),
+                ('dsa_specifications', models.JSONField(blank=True, default=list)),
+                ('active', models.BooleanField(default=True)),
             ],
             options={
-                "verbose_name_plural": "policies",
-                "ordering": ["code"],
+                'verbose_name_plural': 'policies',
+                'ordering': ['code'],
             },
         ),
     ]

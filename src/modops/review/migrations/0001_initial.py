@@ -9,218 +9,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("policies", "0001_initial"),
-        ("subjects", "0001_initial"),
+        ('policies', '0001_initial'),
+        ('subjects', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Queue",
+            name='Queue',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("slug", models.SlugField(unique=True)),
-                ("name", models.CharField(max_length=120)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "required_skills",
-                    models.JSONField(blank=True, default=list, help_text="A moderator needs all of these."),
-                ),
-                (
-                    "languages",
-                    models.JSONField(blank=True, default=list, help_text="Languages the queue covers; empty = any."),
-                ),
-                (
-                    "clearance_tier",
-                    models.PositiveSmallIntegerField(
-                        default=0, validators=[django.core.validators.MaxValueValidator(3)]
-                    ),
-                ),
-                (
-                    "regions",
-                    models.JSONField(blank=True, default=list, help_text="Regions that staff it; empty = all."),
-                ),
-                (
-                    "escalation_target",
-                    models.BooleanField(default=False, help_text="Offered as an escalation destination."),
-                ),
-                (
-                    "sla_factor",
-                    models.FloatField(default=1.0, help_text="Multiplies the policy SLA for items in this queue."),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(unique=True)),
+                ('name', models.CharField(max_length=120)),
+                ('description', models.TextField(blank=True)),
+                ('required_skills', models.JSONField(blank=True, default=list, help_text='A moderator needs all of these.')),
+                ('languages', models.JSONField(blank=True, default=list, help_text='Languages the queue covers; empty = any.')),
+                ('clearance_tier', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(3)])),
+                ('regions', models.JSONField(blank=True, default=list, help_text='Regions that staff it; empty = all.')),
+                ('escalation_target', models.BooleanField(default=False, help_text='Offered as an escalation destination.')),
+                ('sla_factor', models.FloatField(default=1.0, help_text='Multiplies the policy SLA for items in this queue.')),
             ],
             options={
-                "ordering": ["slug"],
+                'ordering': ['slug'],
             },
         ),
         migrations.CreateModel(
-            name="ReviewItem",
+            name='ReviewItem',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("open", "open"), ("claimed", "claimed"), ("closed", "closed")],
-                        default=modops.review.models.ItemStatus["OPEN"],
-                        max_length=10,
-                    ),
-                ),
-                ("priority", models.FloatField(default=0)),
-                ("sla_due_at", models.DateTimeField()),
-                ("sla_breached", models.BooleanField(default=False)),
-                ("first_seen_at", models.DateTimeField()),
-                ("last_signal_at", models.DateTimeField()),
-                ("report_count", models.PositiveIntegerField(default=0)),
-                ("detection_count", models.PositiveIntegerField(default=0)),
-                ("confidence", models.FloatField(default=0)),
-                (
-                    "velocity",
-                    models.FloatField(default=0, help_text="Exponentially decayed report count (see ops.priority)."),
-                ),
-                ("live", models.BooleanField(default=False)),
-                ("reach", models.PositiveIntegerField(default=0)),
-                ("language", models.CharField(blank=True, max_length=16)),
-                ("tier", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "account_external_id",
-                    models.CharField(blank=True, help_text="The account behind the subject.", max_length=200),
-                ),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("lease_expires_at", models.DateTimeField(blank=True, null=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "claimed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                ("policy", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="policies.policy")),
-                (
-                    "queue",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="items", to="review.queue"
-                    ),
-                ),
-                (
-                    "subject",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="review_items", to="subjects.subject"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('status', models.CharField(choices=[('open', 'open'), ('claimed', 'claimed'), ('closed', 'closed')], default=modops.review.models.ItemStatus['OPEN'], max_length=10)),
+                ('priority', models.FloatField(default=0)),
+                ('sla_due_at', models.DateTimeField()),
+                ('sla_breached', models.BooleanField(default=False)),
+                ('first_seen_at', models.DateTimeField()),
+                ('last_signal_at', models.DateTimeField()),
+                ('report_count', models.PositiveIntegerField(default=0)),
+                ('detection_count', models.PositiveIntegerField(default=0)),
+                ('confidence', models.FloatField(default=0)),
+                ('velocity', models.FloatField(default=0, help_text='Exponentially decayed report count (see ops.priority).')),
+                ('live', models.BooleanField(default=False)),
+                ('reach', models.PositiveIntegerField(default=0)),
+                ('language', models.CharField(blank=True, max_length=16)),
+                ('tier', models.PositiveSmallIntegerField(default=0)),
+                ('account_external_id', models.CharField(blank=True, help_text='The account behind the subject.', max_length=200)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('claimed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
+                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='review.queue')),
+                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_items', to='subjects.subject')),
             ],
         ),
         migrations.CreateModel(
-            name="Decision",
+            name='Decision',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ("violation", models.BooleanField()),
-                ("action_type", models.CharField(max_length=30)),
-                ("duration_seconds", models.PositiveIntegerField(blank=True, null=True)),
-                ("note", models.TextField(blank=True)),
-                (
-                    "suggested",
-                    models.JSONField(blank=True, default=dict, help_text="The ladder's suggestion at decision time."),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "policy",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="policies.policy"
-                    ),
-                ),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="review.reviewitem"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('violation', models.BooleanField()),
+                ('action_type', models.CharField(max_length=30)),
+                ('duration_seconds', models.PositiveIntegerField(blank=True, null=True)),
+                ('note', models.TextField(blank=True)),
+                ('suggested', models.JSONField(blank=True, default=dict, help_text="The ladder's suggestion at decision time.")),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='policies.policy')),
+                ('review_item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='review.reviewitem')),
             ],
         ),
         migrations.CreateModel(
-            name="RoutingRule",
+            name='RoutingRule',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("order", models.PositiveIntegerField(default=100)),
-                ("language", models.CharField(blank=True, max_length=16)),
-                ("min_tier", models.PositiveSmallIntegerField(blank=True, null=True)),
-                (
-                    "live",
-                    models.BooleanField(
-                        blank=True, help_text="Match only live (or only not-live) subjects.", null=True
-                    ),
-                ),
-                (
-                    "policy",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="policies.policy"
-                    ),
-                ),
-                (
-                    "queue",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="review.queue"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('order', models.PositiveIntegerField(default=100)),
+                ('language', models.CharField(blank=True, max_length=16)),
+                ('min_tier', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('live', models.BooleanField(blank=True, help_text='Match only live (or only not-live) subjects.', null=True)),
+                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='policies.policy')),
+                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='review.queue')),
             ],
             options={
-                "ordering": ["order", "id"],
+                'ordering': ['order', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="SkipRecord",
+            name='SkipRecord',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "review_item",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="skips", to="review.reviewitem"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(auto_now_add=True)),
+                ('review_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skips', to='review.reviewitem')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.AddIndex(
-            model_name="reviewitem",
-            index=models.Index(fields=["queue", "status", "-priority", "sla_due_at"], name="item_claim_order"),
+            model_name='reviewitem',
+            index=models.Index(fields=['queue', 'status', '-priority', 'sla_due_at'], name='item_claim_order'),
         ),
         migrations.AddIndex(
-            model_name="reviewitem",
-            index=models.Index(fields=["status", "lease_expires_at"], name="item_lease"),
+            model_name='reviewitem',
+            index=models.Index(fields=['status', 'lease_expires_at'], name='item_lease'),
         ),
         migrations.AddIndex(
-            model_name="reviewitem",
-            index=models.Index(fields=["status", "sla_breached", "sla_due_at"], name="item_sla"),
+            model_name='reviewitem',
+            index=models.Index(fields=['status', 'sla_breached', 'sla_due_at'], name='item_sla'),
         ),
         migrations.AddConstraint(
-            model_name="reviewitem",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "closed"), _negated=True),
-                fields=("subject", "policy"),
-                name="one_open_item_per_subject_policy",
-            ),
+            model_name='reviewitem',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'closed'), _negated=True), fields=('subject', 'policy'), name='one_open_item_per_subject_policy'),
         ),
         migrations.AddConstraint(
-            model_name="skiprecord",
-            constraint=models.UniqueConstraint(fields=("review_item", "user"), name="one_skip_per_user"),
+            model_name='skiprecord',
+            constraint=models.UniqueConstraint(fields=('review_item', 'user'), name='one_skip_per_user'),
         ),
     ]

@@ -28,12 +28,7 @@ def load(apps, schema_editor):
     for slug, name, clearance, skills, target in QUEUES:
         queues[slug], _ = Queue.objects.get_or_create(
             slug=slug,
-            defaults={
-                "name": name,
-                "clearance_tier": clearance,
-                "required_skills": skills,
-                "escalation_target": target,
-            },
+            defaults={"name": name, "clearance_tier": clearance, "required_skills": skills, "escalation_target": target},
         )
     if RoutingRule.objects.exists():
         return

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("review", "0003_priority_floor"),
+        ('review', '0003_priority_floor'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="reviewitem",
-            name="queue",
-            field=models.ForeignKey(
-                db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="items", to="review.queue"
-            ),
+            model_name='reviewitem',
+            name='queue',
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='review.queue'),
         ),
     ]

@@ -4,55 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="ChannelSettings",
+            name='ChannelSettings',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("channel", models.CharField(max_length=100, unique=True)),
-                ("automod", models.JSONField(default=dict)),
-                ("blocked_terms", models.JSONField(default=list)),
-                ("permitted_terms", models.JSONField(default=list)),
-                ("allowed_links", models.JSONField(default=list)),
-                ("auto_timeout_after", models.PositiveIntegerField(default=0)),
-                ("auto_timeout_seconds", models.PositiveIntegerField(default=600)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('channel', models.CharField(max_length=100, unique=True)),
+                ('automod', models.JSONField(default=dict)),
+                ('blocked_terms', models.JSONField(default=list)),
+                ('permitted_terms', models.JSONField(default=list)),
+                ('allowed_links', models.JSONField(default=list)),
+                ('auto_timeout_after', models.PositiveIntegerField(default=0)),
+                ('auto_timeout_seconds', models.PositiveIntegerField(default=600)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name="HeldMessage",
+            name='HeldMessage',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("message_id", models.CharField(max_length=200, unique=True)),
-                ("channel", models.CharField(max_length=100)),
-                ("user", models.CharField(blank=True, max_length=100)),
-                ("text", models.TextField()),
-                ("verdict", models.JSONField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("allowed", "Allowed"),
-                            ("denied", "Denied"),
-                            ("expired", "Expired"),
-                        ],
-                        default="pending",
-                        max_length=20,
-                    ),
-                ),
-                ("held_at", models.DateTimeField()),
-                ("expires_at", models.DateTimeField()),
-                ("resolved_by", models.CharField(blank=True, max_length=100)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('message_id', models.CharField(max_length=200, unique=True)),
+                ('channel', models.CharField(max_length=100)),
+                ('user', models.CharField(blank=True, max_length=100)),
+                ('text', models.TextField()),
+                ('verdict', models.JSONField()),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('allowed', 'Allowed'), ('denied', 'Denied'), ('expired', 'Expired')], default='pending', max_length=20)),
+                ('held_at', models.DateTimeField()),
+                ('expires_at', models.DateTimeField()),
+                ('resolved_by', models.CharField(blank=True, max_length=100)),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["channel", "status", "expires_at"], name="screening_h_channel_02dac9_idx")
-                ],
+                'indexes': [models.Index(fields=['channel', 'status', 'expires_at'], name='screening_h_channel_02dac9_idx')],
             },
         ),
     ]

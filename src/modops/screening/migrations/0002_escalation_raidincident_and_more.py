@@ -5,50 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("screening", "0001_initial"),
+        ('screening', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Escalation",
+            name='Escalation',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("message_id", models.CharField(max_length=200, unique=True)),
-                ("channel", models.CharField(max_length=100)),
-                ("user", models.CharField(blank=True, max_length=100)),
-                ("policy", models.CharField(max_length=50)),
-                ("source", models.CharField(max_length=100)),
-                ("detection_id", models.CharField(max_length=64)),
-                ("created_at", models.DateTimeField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('message_id', models.CharField(max_length=200, unique=True)),
+                ('channel', models.CharField(max_length=100)),
+                ('user', models.CharField(blank=True, max_length=100)),
+                ('policy', models.CharField(max_length=50)),
+                ('source', models.CharField(max_length=100)),
+                ('detection_id', models.CharField(max_length=64)),
+                ('created_at', models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name="RaidIncident",
+            name='RaidIncident',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ("channel", models.CharField(db_index=True, max_length=100)),
-                ("campaign_id", models.CharField(db_index=True, max_length=100)),
-                ("accounts", models.JSONField(default=list)),
-                ("sample", models.TextField(blank=True)),
-                ("recommended_lockdown", models.JSONField(default=list)),
-                ("started_at", models.DateTimeField()),
-                ("detected_at", models.DateTimeField()),
-                ("lockdown_applied_at", models.DateTimeField(blank=True, null=True)),
+                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ('channel', models.CharField(db_index=True, max_length=100)),
+                ('campaign_id', models.CharField(db_index=True, max_length=100)),
+                ('accounts', models.JSONField(default=list)),
+                ('sample', models.TextField(blank=True)),
+                ('recommended_lockdown', models.JSONField(default=list)),
+                ('started_at', models.DateTimeField()),
+                ('detected_at', models.DateTimeField()),
+                ('lockdown_applied_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name="channelsettings",
-            name="auto_timeout_window_minutes",
+            model_name='channelsettings',
+            name='auto_timeout_window_minutes',
             field=models.PositiveIntegerField(default=10),
         ),
         migrations.AddField(
-            model_name="channelsettings",
-            name="chat",
+            model_name='channelsettings',
+            name='chat',
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddIndex(
-            model_name="heldmessage",
-            index=models.Index(fields=["channel", "user", "held_at"], name="screening_h_channel_217c3c_idx"),
+            model_name='heldmessage',
+            index=models.Index(fields=['channel', 'user', 'held_at'], name='screening_h_channel_217c3c_idx'),
         ),
     ]

@@ -5,77 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Subject",
+            name='Subject',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("account", "account"),
-                            ("channel", "channel"),
-                            ("stream", "stream"),
-                            ("chat_message", "chat_message"),
-                            ("clip", "clip"),
-                            ("vod", "vod"),
-                            ("image", "image"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("external_id", models.CharField(max_length=200)),
-                ("display_name", models.CharField(blank=True, max_length=200)),
-                ("text", models.TextField(blank=True)),
-                ("language", models.CharField(blank=True, max_length=16)),
-                ("live", models.BooleanField(null=True)),
-                ("viewers", models.PositiveIntegerField(null=True)),
-                ("followers", models.PositiveIntegerField(null=True)),
-                ("started_at", models.DateTimeField(null=True)),
-                ("ended_at", models.DateTimeField(null=True)),
-                ("platform_created_at", models.DateTimeField(null=True)),
-                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="subjects.subject",
-                    ),
-                ),
-                (
-                    "channel",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="subjects.subject",
-                    ),
-                ),
-                (
-                    "stream",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="subjects.subject",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('account', 'account'), ('channel', 'channel'), ('stream', 'stream'), ('chat_message', 'chat_message'), ('clip', 'clip'), ('vod', 'vod'), ('image', 'image')], max_length=20)),
+                ('external_id', models.CharField(max_length=200)),
+                ('display_name', models.CharField(blank=True, max_length=200)),
+                ('text', models.TextField(blank=True)),
+                ('language', models.CharField(blank=True, max_length=16)),
+                ('live', models.BooleanField(null=True)),
+                ('viewers', models.PositiveIntegerField(null=True)),
+                ('followers', models.PositiveIntegerField(null=True)),
+                ('started_at', models.DateTimeField(null=True)),
+                ('ended_at', models.DateTimeField(null=True)),
+                ('platform_created_at', models.DateTimeField(null=True)),
+                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='subjects.subject')),
+                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='subjects.subject')),
+                ('stream', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='subjects.subject')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(fields=("kind", "external_id"), name="subject_kind_external_id")
-                ],
+                'constraints': [models.UniqueConstraint(fields=('kind', 'external_id'), name='subject_kind_external_id')],
             },
         ),
     ]

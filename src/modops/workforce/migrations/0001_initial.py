@@ -7,77 +7,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("accounts", "0002_staffprofile_media_blur_px_and_more"),
+        ('accounts', '0002_staffprofile_media_blur_px_and_more'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Shift",
+            name='Shift',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.SlugField()),
-                ("weekdays", models.JSONField(default=list, validators=[modops.workforce.models._validate_weekdays])),
-                (
-                    "start_hour",
-                    models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(23)]),
-                ),
-                (
-                    "end_hour",
-                    models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(24)]),
-                ),
-                (
-                    "shrinkage",
-                    models.FloatField(
-                        default=0.3,
-                        help_text="Share of the shift not available for queue work (breaks, training, wellness time).",
-                        validators=[
-                            django.core.validators.MinValueValidator(0.0),
-                            django.core.validators.MaxValueValidator(0.95),
-                        ],
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="shifts", to="accounts.site"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.SlugField()),
+                ('weekdays', models.JSONField(default=list, validators=[modops.workforce.models._validate_weekdays])),
+                ('start_hour', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(23)])),
+                ('end_hour', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(24)])),
+                ('shrinkage', models.FloatField(default=0.3, help_text='Share of the shift not available for queue work (breaks, training, wellness time).', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(0.95)])),
+                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='accounts.site')),
             ],
             options={
-                "ordering": ["site__name", "start_hour", "name"],
+                'ordering': ['site__name', 'start_hour', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="Assignment",
+            name='Assignment',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("starts_on", models.DateField()),
-                ("ends_on", models.DateField(blank=True, null=True)),
-                (
-                    "staff",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="assignments",
-                        to="accounts.staffprofile",
-                    ),
-                ),
-                (
-                    "shift",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="workforce.shift"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('starts_on', models.DateField()),
+                ('ends_on', models.DateField(blank=True, null=True)),
+                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='accounts.staffprofile')),
+                ('shift', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='workforce.shift')),
             ],
         ),
         migrations.AddConstraint(
-            model_name="shift",
-            constraint=models.UniqueConstraint(fields=("site", "name"), name="one_shift_name_per_site"),
+            model_name='shift',
+            constraint=models.UniqueConstraint(fields=('site', 'name'), name='one_shift_name_per_site'),
         ),
         migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["starts_on", "ends_on"], name="workforce_a_starts__66651e_idx"),
+            model_name='assignment',
+            index=models.Index(fields=['starts_on', 'ends_on'], name='workforce_a_starts__66651e_idx'),
         ),
     ]
