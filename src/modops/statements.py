@@ -67,7 +67,8 @@ class Statements:
         """Queue one INSERT of ``objs`` (all of one model, plain field values only).
 
         Values are prepared by each field as a save would (``pre_save`` fills ``auto_now_add``,
-        ``get_db_prep_save`` adapts JSON, UUIDs and dates); ``returning`` names columns to read
+        ``get_db_prep_save`` adapts JSON, UUIDs and dates), except plain fields' on PostgreSQL, read
+        as they are (``_readers``); ``returning`` names columns to read
         back (an auto-increment id, say; with ``ignore_conflicts``, only the rows inserted come
         back). The statement's text is built once per model. ``prepare``: as for ``add``; for the
         statements a hot path sends over and over in the same shape (not for batches whose row
@@ -160,7 +161,8 @@ def _prepared_shape(sql: str) -> tuple[str, str, str, str]:
     return name, prepare, execute, prepare.replace("%%", "%")
 
 
-#: Values of prepared statements go into the batch's text as literals written here (see ``_literal``).
+#: Values of prepared statements go into the batch's text as literals written here (see
+#: ``_arguments``); off, the driver formats them all, which the tests compare against.
 _LITERAL = True
 
 

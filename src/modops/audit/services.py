@@ -241,23 +241,8 @@ def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> tupl
     rows, links = [], []
     for new in pending:
         seq += 1
-        item_id = str(new.review_item_id) if new.review_item_id else None
-        before, after = encode(new.before), encode(new.after)
-        link = digest(
-            prev,
-            seq,
-            at_hashed,
-            {
-                "actor": encode(new.actor),
-                "verb": encode(new.verb),
-                "subject_kind": encode(new.subject_kind),
-                "subject_external_id": encode(new.subject_external_id),
-                "review_item_id": encode(item_id),
-                "before": before,
-                "after": after,
-                "reason": encode(new.reason),
-            },
-        )
+        encoded = {name: encode(value) for name, value in new.hashed_fields().items()}
+        link = digest(prev, seq, at_hashed, encoded)
         rows.append(
             (
                 seq,
@@ -267,8 +252,8 @@ def _chain(pending: list[NewEvent], when: datetime, prev: str, seq: int) -> tupl
                 new.subject_kind,
                 new.subject_external_id,
                 _ITEM_ID.get_db_prep_value(new.review_item_id, connection),
-                before,
-                after,
+                encoded["before"],
+                encoded["after"],
                 new.reason,
                 prev,
                 link,
