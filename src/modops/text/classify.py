@@ -112,8 +112,10 @@ class ProfanityCheckClassifier(Classifier):
         return result
 
 
-#: The classifier the screening pipeline uses unless told otherwise.
-DEFAULT_CLASSIFIER = "modops-linear"
+#: The classifier the screening pipeline uses unless told otherwise. Its training data
+#: (Wikipedia talk-page comments and tweets) carries over to unseen social-media text far
+#: better than modops-linear's (Davidson's tweets alone): see docs/benchmarks.md.
+DEFAULT_CLASSIFIER = "profanity-check"
 
 # Platform artefacts that carry no meaning but differ between sources, replaced the
 # way the OLID corpus does (mentions -> @user, links -> url); retweet markers, HTML
@@ -144,10 +146,12 @@ def clean_artefacts(texts: Sequence[str]) -> list[str]:
 class HashedLinearClassifier(Classifier):
     """modops' own linear model over hashed character 3-5-grams and word 1-2-grams.
 
-    Trained class-balanced on Davidson et al. (2017) tweets by ``bench/eval_text.py --fit``;
-    weights ship as package data. Features are built for the whole batch in numpy
-    (:mod:`modops.text.features`), so it is several times faster than a scikit-learn
-    vectorizer. Expects normalised text (:func:`modops.text.normalize.normalize`).
+    Trained class-balanced on Davidson et al. (2017) tweets by ``bench/eval_text.py
+    --fit-linear``; weights ship as package data. Features are built for the whole batch
+    in numpy (:mod:`modops.text.features`). It learned Davidson's slurs and swear words
+    rather than insults at large, so on other tweets it ranks far worse than
+    ``profanity-check``; it stays for platforms that retrain it on their own data.
+    Expects normalised text (:func:`modops.text.normalize.normalize`).
     """
 
     name = "modops-linear"
@@ -181,12 +185,17 @@ def _logit(p: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class LinearCalibration:
-    """Logistic map from features (classifier logit first) to a calibrated probability."""
+    """Logistic map from features (classifier logit first) to a calibrated probability.
+
+    ``classifier`` names the classifier whose logits it was fitted on: another's scores
+    mean something else.
+    """
 
     feature_names: tuple[str, ...]
     weights: tuple[float, ...]
     intercept: float
     fitted_on: str = ""
+    classifier: str = ""
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`probability` over the rows of a (n, features) matrix."""
@@ -214,6 +223,7 @@ class LinearCalibration:
             tuple(float(w) for w in data["weights"]),
             float(data["intercept"]),
             str(data.get("fitted_on", "")),
+            str(data.get("classifier", "")),
         )
 
     def to_json(self) -> str:
@@ -223,6 +233,7 @@ class LinearCalibration:
                 "weights": list(self.weights),
                 "intercept": self.intercept,
                 "fitted_on": self.fitted_on,
+                "classifier": self.classifier,
             },
             indent=2,
         )

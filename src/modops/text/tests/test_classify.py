@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from profanity_check import predict_prob
 
 from modops.text.classify import (
+    DEFAULT_CLASSIFIER,
     Cascade,
     Classifier,
     FunctionClassifier,
@@ -75,6 +76,22 @@ def test_shipped_calibration_is_monotonic_in_score() -> None:
     low = calibration.probability((calibration.logit(0.1), *terms))
     high = calibration.probability((calibration.logit(0.9), *terms))
     assert 0.0 < low < high < 1.0
+
+
+def test_shipped_calibration_was_fitted_on_the_default_classifier() -> None:
+    assert LinearCalibration.load().classifier == DEFAULT_CLASSIFIER
+
+
+def test_a_listed_term_never_lowers_the_shipped_offensive_probability() -> None:
+    calibration = LinearCalibration.load()
+    columns = len(calibration.feature_names) - 1
+    for score in (0.01, 0.5, 0.99):
+        logit = calibration.logit(score)
+        without = calibration.probability((logit, *[0.0] * columns))
+        for column in range(columns):
+            terms = [0.0] * columns
+            terms[column] = 1.0
+            assert calibration.probability((logit, *terms)) >= without
 
 
 _LINKS = re.compile(r"https?://\S+|www\.\S+")

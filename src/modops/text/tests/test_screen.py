@@ -36,6 +36,13 @@ def test_classifier_alone_holds_above_threshold() -> None:
     assert any("classifier" in r for r in verdict.reasons)
 
 
+def test_default_scorer_rates_unlisted_insults_offensive_and_small_talk_not() -> None:
+    insults = ["you are a disgusting liar and a fraud", "what a pathetic excuse for a human"]
+    chat = ["good game everyone", "what time does the stream start?", "i love this song so much"]
+    scores = [v.offensive for v in Screener(AutoModSettings.overall(3)).screen_texts([*insults, *chat])]
+    assert min(scores[: len(insults)]) >= 0.5 > max(scores[len(insults) :])
+
+
 def test_blocked_term_denies_and_permitted_term_overrides() -> None:
     channel = ChannelTerms(blocked=["spoiler*"], permitted=["retarded timeline"])
     screener = Screener(AutoModSettings.overall(3), channel, classifier=LOW)
