@@ -78,13 +78,20 @@ def get_classifier(name: str) -> Classifier:
     return instance
 
 
+# The package's tokens (scikit-learn's default pattern on lower-cased text); a newline is
+# matched too, as the end of a text in a batch joined by newlines.
+_PACKAGE_TOKENS = re.compile(r"(?u)\b\w\w+\b|\n")
+
+
 @register
 class ProfanityCheckClassifier(Classifier):
-    """alt-profanity-check's TF-IDF + linear SVM ensemble, evaluated as one sparse product.
+    """alt-profanity-check's TF-IDF + linear SVM ensemble, evaluated for the whole batch at once.
 
-    The package wraps five calibrated LinearSVC folds; their weights are stacked so a
-    batch costs one vectorizer pass and one sparse-dense product. Scores equal the
-    package's ``predict_prob``.
+    The package wraps five calibrated LinearSVC folds over a TF-IDF vectorizer. Here the
+    batch is tokenised in one pass, each token's column looked up in the package's
+    vocabulary, and the l2-normalised TF-IDF products with the five folds' stacked weights
+    summed with numpy: scores equal the package's ``predict_prob``, in well under half
+    its time on chat-sized batches.
     """
 
     name = "profanity-check"
@@ -95,9 +102,14 @@ class ProfanityCheckClassifier(Classifier):
     def __init__(self) -> None:
         from profanity_check import profanity_check as package
 
-        self._vectorizer: Any = package.vectorizer
+        vectorizer: Any = package.vectorizer
         folds = package.model.calibrated_classifiers_
-        self._weights = np.vstack([fold.estimator.coef_[0] for fold in folds]).T.copy()
+        weights = np.vstack([fold.estimator.coef_[0] for fold in folds]).T
+        self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        # A token's column, with -1 for a text's end; tokens outside the vocabulary
+        # (stop words among them) count for nothing, as in the package.
+        self._columns: dict[str, int] = {**vectorizer.vocabulary_, "\n": -1}
+        self._weighted = (weights * self._idf[:, None]).copy()
         self._intercepts = np.array([fold.estimator.intercept_[0] for fold in folds])
         self._slopes = np.array([fold.calibrators[0].a_ for fold in folds])
         self._offsets = np.array([fold.calibrators[0].b_ for fold in folds])
@@ -105,8 +117,25 @@ class ProfanityCheckClassifier(Classifier):
     def predict_proba(self, texts: Sequence[str]) -> list[float]:
         if not texts:
             return []
-        features = self._vectorizer.transform(texts)
-        decisions = features @ self._weights + self._intercepts
+        count = len(texts)
+        joined = "\n".join([t.replace("\n", " ") if "\n" in t else t for t in texts]).lower() + "\n"
+        lookup = self._columns.get
+        found = np.array([lookup(token, -2) for token in _PACKAGE_TOKENS.findall(joined)], dtype=np.int64)
+        ends = found == -1
+        docs = np.cumsum(ends) - ends  # the text each token belongs to
+        known = found >= 0
+        vocabulary = len(self._idf)
+        keys, tf = np.unique(docs[known] * vocabulary + found[known], return_counts=True)
+        doc = keys // vocabulary
+        column = keys - doc * vocabulary
+        values = tf * self._idf[column]
+        norms = np.sqrt(np.bincount(doc, values * values, minlength=count))
+        norms[norms == 0.0] = 1.0  # a text with no known token scores its intercepts
+        share = tf / norms[doc]
+        decisions = np.empty((count, len(self._intercepts)))
+        for fold in range(len(self._intercepts)):
+            decisions[:, fold] = np.bincount(doc, share * self._weighted[column, fold], minlength=count)
+        decisions += self._intercepts
         scores = 1.0 / (1.0 + np.exp(decisions * self._slopes + self._offsets))
         result: list[float] = scores.mean(axis=1).tolist()
         return result

@@ -34,6 +34,16 @@ def test_stacked_weights_equal_package_scores() -> None:
     assert ours == pytest.approx(list(theirs), abs=1e-9)
 
 
+WORDS = st.sampled_from(["idiot", "IDIOT", "fuck", "the", "game", "über", "x", "1", "_", "\n", " ", "!", "\u0130"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(WORDS | st.text(max_size=6), max_size=10).map(" ".join), min_size=1, max_size=8))
+def test_batched_scores_equal_package_scores_for_any_texts(texts: list[str]) -> None:
+    ours = get_classifier("profanity-check").predict_proba(texts)
+    assert ours == pytest.approx(list(predict_prob(texts)), abs=1e-9)
+
+
 def test_empty_batch() -> None:
     assert get_classifier("profanity-check").predict_proba([]) == []
 
