@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, one after the other, each printing markdown with the command that produced it.
 # Results are collected in bench/out/ (not committed); docs/benchmarks.md records the figures.
-# Set BENCH=name to run one (core, console, kpis, media, text, screening, simulate).
+# Set BENCH=name to run one (core, console, kpis, media, text, quality, screening, simulate).
+# Set OLID=path/to/olid-training-v1.0.tsv for the quality figures on unseen tweets.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
@@ -17,6 +18,7 @@ run core bench/bench_core.py
 run console bench/bench_console.py
 run simulate bench/bench_simulate.py
 run text bench/bench_text.py
+run quality bench/eval_text.py ${OLID:+--olid "$OLID" --limit 3638}
 run screening bench/bench_screening.py
 run media bench/bench_media.py
 run kpis bench/bench_kpis.py --items 1000000 --runs 3
