@@ -44,7 +44,12 @@ from modops.testing.shared import shared_data  # noqa: E402
 from modops.text.classify import DEFAULT_CLASSIFIER, LinearCalibration, clean_artefacts, get_classifier  # noqa: E402
 from modops.text.features import hash_batch  # noqa: E402
 from modops.text.normalize import normalize  # noqa: E402
-from modops.text.screen import LEXICON_FEATURES, default_matcher, lexicon_features  # noqa: E402
+from modops.text.screen import (  # noqa: E402
+    LEXICON_FEATURES,
+    calibration_features,
+    default_matcher,
+    lexicon_features,
+)
 
 DAVIDSON = shared_data("davidson", "labeled_data.csv")
 OUT = ROOT / "src/modops/text/data"
@@ -87,12 +92,6 @@ def features(texts: list[str]) -> tuple[list[str], np.ndarray, list[set[str]]]:
     hits = [matcher.match(n) for n in normalized]
     lexicon = np.array([lexicon_features(found) for found in hits])
     return [n.text for n in normalized], lexicon, [{h.term for h in found} for found in hits]
-
-
-def logits(name: str, folded: list[str]) -> np.ndarray:
-    scores = np.clip(np.asarray(get_classifier(name).predict_proba(folded), dtype=np.float64), 1e-6, 1 - 1e-6)
-    result: np.ndarray = np.log(scores / (1 - scores))
-    return result
 
 
 def macro_f1(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -192,7 +191,7 @@ def main() -> None:
 
     d_raw, d_labels = load_davidson()
     d_folded, d_lexicon, d_terms = features(d_raw)
-    d_default = np.column_stack((logits(DEFAULT_CLASSIFIER, d_folded), d_lexicon))
+    d_default = calibration_features(get_classifier(DEFAULT_CLASSIFIER).predict_proba(d_folded), d_lexicon)
     if args.olid is None and not args.fit_linear:
         shipped_on_davidson = macro_f1(d_labels, LinearCalibration.load().probabilities(d_default))
         print(
@@ -216,7 +215,7 @@ def main() -> None:
     folded, lexicon, _ = features(texts)
     fit_rows = ids % 2 == 0
     test_rows = ~fit_rows
-    default = np.column_stack((logits(DEFAULT_CLASSIFIER, folded), lexicon))
+    default = calibration_features(get_classifier(DEFAULT_CLASSIFIER).predict_proba(folded), lexicon)
     fitted = MonotoneCalibration().fit(default[fit_rows], labels[fit_rows])
     shipped = LinearCalibration.load()
 

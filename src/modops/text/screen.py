@@ -93,6 +93,12 @@ def lexicon_features(hits: Sequence[TermMatch]) -> list[float]:
     return features
 
 
+def calibration_features(scores: Sequence[float], lexicon: np.ndarray) -> np.ndarray:
+    """Rows of [classifier logit, lexicon features]: what the calibration maps to ``offensive``."""
+    clipped = np.clip(np.asarray(scores, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.column_stack((np.log(clipped / (1.0 - clipped)), lexicon))
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """A message's verdict as far as its hits' terms decide it (see :meth:`Screener._plan`).
@@ -232,8 +238,7 @@ class Screener:
 
     def offensive(self, folded: Sequence[str], lexicon: np.ndarray) -> list[float]:
         """Calibrated offensive probabilities from normalised texts and their lexicon features."""
-        scores = np.clip(np.asarray(self.classifier.predict_proba(folded), dtype=np.float64), 1e-6, 1 - 1e-6)
-        features = np.column_stack((np.log(scores / (1.0 - scores)), lexicon))
+        features = calibration_features(self.classifier.predict_proba(folded), lexicon)
         result: list[float] = self.calibration.probabilities(features).tolist()
         return result
 
