@@ -1,33 +1,38 @@
-"""Quality of modops' ``offensive`` score, and fitting its calibration.
+"""Quality of modops' ``offensive`` score, and fitting the models behind it.
 
 ``offensive`` is a logistic calibration of [the default classifier's logit, one hit
-feature per AutoMod category of the term list]. modops is judged on unseen short
-social-media messages labelled offensive / not offensive, the way OLID labels tweets
-(Zampieri et al. 2019: insults, threats, slurs and profanity are offensive). Two data
-sets are used:
+feature per AutoMod category of the term list]. The default classifier, modops-blend,
+blends alt-profanity-check's logit with modops-linear's, a hashed n-gram model trained
+on OLID. modops is judged on unseen short social-media messages labelled offensive /
+not offensive, the way OLID labels tweets (Zampieri et al. 2019: insults, threats,
+slurs and profanity are offensive). Data sets:
 
 - Davidson et al. (2017) tweets, shipped in ``shared/data/davidson`` (offensive =
-  class 0 or 1). alt-profanity-check, the default classifier, was trained on data that
-  includes them, so figures on it are optimistic; 83% of it is offensive, mostly
-  through a few slurs and swear words.
-- OLID v1.0's training split (``olid-training-v1.0.tsv``, subtask A), not shipped:
-  pass it with ``--olid``. Its tweets with an even id fit the calibration, those with
-  an odd id measure it; ``--limit N`` reads only the file's first N tweets.
+  class 0 or 1). alt-profanity-check was trained on data that includes them, so
+  figures on it are optimistic.
+- OLID v1.0's training split (``olid-training-v1.0.tsv``, 13,240 tweets, subtask A),
+  not shipped: pass it with ``--olid``. Figures are 5-fold cross-validated: modops-linear
+  scores each tweet from a model trained on the other four folds, and the blend and
+  calibration are fitted and measured the same way. ``--limit N`` reads only the
+  file's first N tweets.
+- OLID's test split (``testset-levela.tsv`` and ``labels-levela.csv``, 860 tweets),
+  not shipped: ``--test`` and ``--test-labels`` measure the models fitted on the whole
+  training split on it, the same models ``--fit`` writes.
 
 The calibration is class-balanced, so 0.5 is the balanced operating point.
 
     python bench/eval_text.py                 # Davidson only (optimistic)
-    python bench/eval_text.py --olid olid-training-v1.0.tsv [--limit N]   # report
-    python bench/eval_text.py --olid olid-training-v1.0.tsv --fit         # also write calibration.json
-    python bench/eval_text.py --fit-linear    # retrain modops-linear on Davidson (linear_en.npz)
+    python bench/eval_text.py --olid olid-training-v1.0.tsv \
+        [--test testset-levela.tsv --test-labels labels-levela.csv]
+    python bench/eval_text.py --olid olid-training-v1.0.tsv --fit   # write linear_en.npz, blend.json, calibration.json
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from modops.testing.shared import shared_data  # noqa: E402
-from modops.text.classify import DEFAULT_CLASSIFIER, LinearCalibration, clean_artefacts, get_classifier  # noqa: E402
+from modops.text.classify import (  # noqa: E402
+    DEFAULT_CLASSIFIER,
+    LinearCalibration,
+    clean_artefacts,
+    get_classifier,
+    member_logits,
+)
 from modops.text.features import hash_batch  # noqa: E402
 from modops.text.normalize import normalize  # noqa: E402
 from modops.text.screen import (  # noqa: E402
     LEXICON_FEATURES,
-    calibration_features,
     default_matcher,
     lexicon_features,
 )
@@ -54,10 +64,11 @@ from modops.text.screen import (  # noqa: E402
 DAVIDSON = shared_data("davidson", "labeled_data.csv")
 OUT = ROOT / "src/modops/text/data"
 FEATURES = ("classifier_logit", *LEXICON_FEATURES)
+MEMBERS = ("profanity-check", "modops-linear")
 BITS = 18
-C = 3.0
-TOP_TERMS = 20
-TOP_WEIGHT = 0.1
+C = 1.0
+FOLDS = 5
+LOGIT_BOUND = float(np.log((1 - 1e-6) / 1e-6))  # the pipeline clips probabilities to [1e-6, 1 - 1e-6]
 
 
 def load_davidson() -> tuple[list[str], np.ndarray]:
@@ -66,11 +77,10 @@ def load_davidson() -> tuple[list[str], np.ndarray]:
     return [r["tweet"] for r in rows], np.array([1 if r["class"] in ("0", "1") else 0 for r in rows])
 
 
-def load_olid(path: Path, limit: int | None) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Texts, labels (OFF = 1) and ids of the file's first ``limit`` tweets."""
+def load_olid(path: Path, limit: int | None) -> tuple[list[str], np.ndarray]:
+    """Texts and labels (OFF = 1) of the training file's first ``limit`` tweets."""
     texts: list[str] = []
     labels: list[int] = []
-    ids: list[int] = []
     with path.open(encoding="utf-8", newline="") as handle:
         next(handle)  # header: id, tweet, subtask_a, subtask_b, subtask_c
         for line in handle:
@@ -79,19 +89,33 @@ def load_olid(path: Path, limit: int | None) -> tuple[list[str], np.ndarray, np.
                 continue
             texts.append(fields[1])
             labels.append(1 if fields[2] == "OFF" else 0)
-            ids.append(int(fields[0]))
             if limit is not None and len(texts) >= limit:
                 break
-    return texts, np.array(labels), np.array(ids)
+    return texts, np.array(labels)
 
 
-def features(texts: list[str]) -> tuple[list[str], np.ndarray, list[set[str]]]:
-    """Normalised texts, their lexicon features as the pipeline builds them, and the terms hit."""
+def load_olid_test(texts_path: Path, labels_path: Path) -> tuple[list[str], np.ndarray]:
+    """OLID's test tweets (id, tweet) joined by id to their subtask A labels (id,label)."""
+    with labels_path.open(encoding="utf-8", newline="") as handle:
+        labels = dict(line.rstrip("\r\n").split(",")[:2] for line in handle if "," in line)
+    texts: list[str] = []
+    values: list[int] = []
+    with texts_path.open(encoding="utf-8", newline="") as handle:
+        next(handle)  # header: id, tweet
+        for line in handle:
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) == 2 and labels.get(fields[0]) in ("OFF", "NOT"):
+                texts.append(fields[1])
+                values.append(1 if labels[fields[0]] == "OFF" else 0)
+    return texts, np.array(values)
+
+
+def features(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Normalised texts and their lexicon features, as the pipeline builds them."""
     normalized = [normalize(t) for t in texts]
     matcher = default_matcher()
-    hits = [matcher.match(n) for n in normalized]
-    lexicon = np.array([lexicon_features(found) for found in hits])
-    return [n.text for n in normalized], lexicon, [{h.term for h in found} for found in hits]
+    lexicon = np.array([lexicon_features(matcher.match(n)) for n in normalized])
+    return [n.text for n in normalized], lexicon
 
 
 def macro_f1(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -107,10 +131,6 @@ def interval(labels: np.ndarray, scores: np.ndarray, rounds: int = 1000) -> tupl
         values.append(macro_f1(labels[pick], scores[pick]))
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
-
-
-def calibrator() -> LogisticRegression:
-    return LogisticRegression(class_weight="balanced", max_iter=1000)
 
 
 class MonotoneCalibration:
@@ -139,9 +159,13 @@ class MonotoneCalibration:
         self.intercept_ = result.x[-1:]
         return self
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        p = 1 / (1 + np.exp(-(x @ self.coef_[0] + self.intercept_[0])))
-        return np.column_stack((1 - p, p))
+    def decision(self, x: np.ndarray) -> np.ndarray:
+        result: np.ndarray = x @ self.coef_[0] + self.intercept_[0]
+        return result
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        result: np.ndarray = 1 / (1 + np.exp(-self.decision(x)))
+        return result
 
 
 def linear_matrix(folded: list[str]) -> sp.csr_matrix:
@@ -153,24 +177,46 @@ def linear_model() -> LogisticRegression:
     return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
 
 
-def davidson_weights(terms: list[set[str]], labels: np.ndarray) -> np.ndarray:
-    """``TOP_WEIGHT`` for the tweets holding one of the listed terms most frequent in offensive
-    ones, 1 for the rest: the model then learns from the rest of the language too."""
-    counts = Counter(term for found, label in zip(terms, labels, strict=True) if label for term in found)
-    top = {term for term, _ in counts.most_common(TOP_TERMS)}
-    return np.array([TOP_WEIGHT if found & top else 1.0 for found in terms])
+def folds(labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    return list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0).split(labels, labels))
 
 
-def davidson_linear_scorer(
-    x: sp.csr_matrix, labels: np.ndarray, lexicon: np.ndarray, weights: np.ndarray
-) -> tuple[LogisticRegression, LogisticRegression]:
-    """modops-linear fitted on all of Davidson, calibrated on its 5-fold out-of-fold logits."""
-    oof = np.zeros(len(labels))
-    for inner, outer in StratifiedKFold(n_splits=5, shuffle=True, random_state=1).split(labels, labels):
-        fitted = linear_model().fit(x[inner], labels[inner], sample_weight=weights[inner])
-        oof[outer] = fitted.decision_function(x[outer])
-    calibrated = calibrator().fit(np.column_stack((oof, lexicon)), labels, sample_weight=weights)
-    return linear_model().fit(x, labels, sample_weight=weights), calibrated
+def out_of_fold_linear(x: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    """modops-linear's logit for every tweet, from a model trained on the other folds."""
+    logits = np.zeros(len(labels))
+    for fit_rows, score_rows in folds(labels):
+        logits[score_rows] = linear_model().fit(x[fit_rows], labels[fit_rows]).decision_function(x[score_rows])
+    return logits
+
+
+class Scorer:
+    """The blend (members' logits -> blended logit), then the calibration (+ term features)."""
+
+    def fit(self, members: np.ndarray, lexicon: np.ndarray, labels: np.ndarray) -> Scorer:
+        self.blend = MonotoneCalibration().fit(members, labels)
+        self.calibration = MonotoneCalibration().fit(self.calibration_rows(members, lexicon), labels)
+        return self
+
+    def calibration_rows(self, members: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+        return np.column_stack((np.clip(self.blend.decision(members), -LOGIT_BOUND, LOGIT_BOUND), lexicon))
+
+    def probability(self, members: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+        return self.calibration.probability(self.calibration_rows(members, lexicon))
+
+
+def cross_validated(x: np.ndarray, lexicon: np.ndarray, labels: np.ndarray, fit_blend: bool = True) -> np.ndarray:
+    """Each tweet's ``offensive`` from a blend and calibration fitted on the other folds."""
+    scores = np.zeros(len(labels))
+    for fit_rows, score_rows in folds(labels):
+        if fit_blend:
+            scorer = Scorer().fit(x[fit_rows], lexicon[fit_rows], labels[fit_rows])
+            scores[score_rows] = scorer.probability(x[score_rows], lexicon[score_rows])
+        else:  # x is [classifier logit]: the calibration alone
+            rows = np.column_stack((x, lexicon))
+            scores[score_rows] = (
+                MonotoneCalibration().fit(rows[fit_rows], labels[fit_rows]).probability(rows[score_rows])
+            )
+    return scores
 
 
 def row(name: str, labels: np.ndarray, scores: np.ndarray) -> str:
@@ -179,85 +225,120 @@ def row(name: str, labels: np.ndarray, scores: np.ndarray) -> str:
     return f"| {name} | {macro_f1(labels, scores):.3f} ({low:.3f}-{high:.3f}) | {auc:.3f} |"
 
 
+def shipped_offensive(folded: list[str], lexicon: np.ndarray) -> np.ndarray:
+    """``offensive`` as the pipeline computes it from the shipped files."""
+    scores = np.clip(np.asarray(get_classifier(DEFAULT_CLASSIFIER).predict_proba(folded)), 1e-6, 1 - 1e-6)
+    return LinearCalibration.load().probabilities(np.column_stack((np.log(scores / (1 - scores)), lexicon)))
+
+
+def write_models(linear: LogisticRegression, scorer: Scorer, count: int, limited: bool) -> None:
+    which = "the file's first" if limited else "all"
+    source = f"OLID v1.0 training split, {which} {count} tweets"
+    np.savez_compressed(
+        OUT / "linear_en.npz",
+        weights=linear.coef_[0].astype(np.float32),
+        intercept=np.float32(linear.intercept_[0]),
+    )
+    blend = {
+        "members": list(MEMBERS),
+        "weights": [float(w) for w in scorer.blend.coef_[0]],
+        "intercept": float(scorer.blend.intercept_[0]),
+        "fitted_on": f"{source}; modops-linear's {FOLDS}-fold out-of-fold logits; balanced logistic "
+        "regression, weights >= 0; bench/eval_text.py --olid FILE --fit",
+    }
+    (OUT / "blend.json").write_text(json.dumps(blend, indent=2) + "\n", encoding="utf-8")
+    calibration = LinearCalibration(
+        FEATURES,
+        tuple(float(w) for w in scorer.calibration.coef_[0]),
+        float(scorer.calibration.intercept_[0]),
+        f"{source}; classifier_logit from {DEFAULT_CLASSIFIER} (out-of-fold) on normalised text; "
+        "balanced logistic regression, weights >= 0; bench/eval_text.py --olid FILE --fit",
+        DEFAULT_CLASSIFIER,
+    )
+    (OUT / "calibration.json").write_text(calibration.to_json() + "\n", encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)}/linear_en.npz, blend.json and calibration.json")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--olid", type=Path, help="OLID v1.0 training split (olid-training-v1.0.tsv)")
     parser.add_argument("--limit", type=int, help="read only the OLID file's first N tweets")
-    parser.add_argument("--fit", action="store_true", help="write calibration.json (needs --olid)")
-    parser.add_argument("--fit-linear", action="store_true", help="retrain modops-linear on Davidson")
+    parser.add_argument("--test", type=Path, help="OLID test tweets (testset-levela.tsv)")
+    parser.add_argument("--test-labels", type=Path, help="OLID test labels (labels-levela.csv)")
+    parser.add_argument("--fit", action="store_true", help="write linear_en.npz, blend.json, calibration.json")
     args = parser.parse_args()
-    if args.fit and args.olid is None:
-        parser.error("--fit needs --olid")
+    if args.olid is None and (args.fit or args.test):
+        parser.error("--fit and --test need --olid")
+    if (args.test is None) != (args.test_labels is None):
+        parser.error("--test and --test-labels go together")
 
     d_raw, d_labels = load_davidson()
-    d_folded, d_lexicon, d_terms = features(d_raw)
-    d_default = calibration_features(get_classifier(DEFAULT_CLASSIFIER).predict_proba(d_folded), d_lexicon)
-    if args.olid is None and not args.fit_linear:
-        shipped_on_davidson = macro_f1(d_labels, LinearCalibration.load().probabilities(d_default))
-        print(
-            f"Davidson ({len(d_raw)} tweets, seen by {DEFAULT_CLASSIFIER}'s training), shipped scorer: "
-            f"macro-F1 {shipped_on_davidson:.3f}\nThe figures on unseen tweets need OLID: --olid FILE"
-        )
-        return
-    d_weights = davidson_weights(d_terms, d_labels)
-    linear, linear_calibration = davidson_linear_scorer(linear_matrix(d_folded), d_labels, d_lexicon, d_weights)
-    if args.fit_linear:
-        np.savez_compressed(
-            OUT / "linear_en.npz",
-            weights=linear.coef_[0].astype(np.float32),
-            intercept=np.float32(linear.intercept_[0]),
-        )
-        print(f"wrote {OUT.relative_to(ROOT)}/linear_en.npz")
+    d_folded, d_lexicon = features(d_raw)
     if args.olid is None:
+        print(
+            f"Davidson ({len(d_raw)} tweets, seen by alt-profanity-check's training), shipped scorer: "
+            f"macro-F1 {macro_f1(d_labels, shipped_offensive(d_folded, d_lexicon)):.3f}\n"
+            "The figures on unseen tweets need OLID: --olid FILE"
+        )
         return
 
-    texts, labels, ids = load_olid(args.olid, args.limit)
-    folded, lexicon, _ = features(texts)
-    fit_rows = ids % 2 == 0
-    test_rows = ~fit_rows
-    default = calibration_features(get_classifier(DEFAULT_CLASSIFIER).predict_proba(folded), lexicon)
-    fitted = MonotoneCalibration().fit(default[fit_rows], labels[fit_rows])
-    shipped = LinearCalibration.load()
-
-    held = labels[test_rows]
-    print(
-        f"OLID: {len(texts)} tweets ({labels.mean():.1%} offensive); calibration fitted on "
-        f"{fit_rows.sum()} (even ids), measured on {test_rows.sum()} (odd ids)\n"
-    )
+    texts, labels = load_olid(args.olid, args.limit)
+    folded, lexicon = features(texts)
+    x = linear_matrix(folded)
+    pc = member_logits(get_classifier("profanity-check"), folded)
+    linear = out_of_fold_linear(x, labels)
+    members = np.column_stack((pc, linear))
+    print(f"OLID training split: {len(texts)} tweets ({labels.mean():.1%} offensive), {FOLDS}-fold cross-validation\n")
     print("| scorer | macro-F1 of `offensive` at 0.5 (95% bootstrap) | ROC AUC |")
     print("|---|---|---|")
-    linear_features = np.column_stack((linear.decision_function(linear_matrix(folded)), lexicon))
     for name, scores in (
-        (f"{DEFAULT_CLASSIFIER} + term features, calibrated on OLID (even ids)", fitted.predict_proba(default)),
-        ("shipped calibration.json", shipped.probabilities(default)),
-        (f"{DEFAULT_CLASSIFIER} alone, uncalibrated", 1 / (1 + np.exp(-default[:, 0]))),
-        (
-            "modops-linear + term features, Davidson calibration (the previous default)",
-            linear_calibration.predict_proba(linear_features),
-        ),
+        ("modops-blend + term features", cross_validated(members, lexicon, labels)),
+        ("profanity-check + term features (the previous default)", cross_validated(pc, lexicon, labels, False)),
+        ("profanity-check alone, uncalibrated", 1 / (1 + np.exp(-pc))),
+        ("modops-linear alone, uncalibrated", 1 / (1 + np.exp(-linear))),
         ("term list alone (any hit)", (lexicon.sum(axis=1) > 0).astype(float)),
     ):
-        probabilities = scores[:, 1] if scores.ndim == 2 else scores
-        print(row(name, held, probabilities[test_rows]))
+        print(row(name, labels, scores))
 
-    print(
-        f"\nDavidson ({len(d_raw)} tweets, seen by {DEFAULT_CLASSIFIER}'s training), OLID-fitted calibration: "
-        f"macro-F1 {macro_f1(d_labels, fitted.predict_proba(d_default)[:, 1]):.3f}"
-    )
-
-    if args.fit:
-        calibration = LinearCalibration(
-            FEATURES,
-            tuple(float(w) for w in fitted.coef_[0]),
-            float(fitted.intercept_[0]),
-            f"OLID v1.0 training split, tweets with an even id among the file's first {len(texts)}; "
-            f"classifier_logit from {DEFAULT_CLASSIFIER} on normalised text; balanced logistic regression, "
-            "weights >= 0; "
-            "bench/eval_text.py --olid FILE --fit",
-            DEFAULT_CLASSIFIER,
+    if not (args.fit or args.test):
+        return
+    final_linear = linear_model().fit(x, labels)
+    scorer = Scorer().fit(members, lexicon, labels)
+    if args.test:
+        t_texts, t_labels = load_olid_test(args.test, args.test_labels)
+        t_folded, t_lexicon = features(t_texts)
+        t_members = np.column_stack(
+            (
+                member_logits(get_classifier("profanity-check"), t_folded),
+                final_linear.decision_function(linear_matrix(t_folded)),
+            )
         )
-        (OUT / "calibration.json").write_text(calibration.to_json() + "\n", encoding="utf-8")
-        print(f"wrote {OUT.relative_to(ROOT)}/calibration.json")
+        previous = MonotoneCalibration().fit(np.column_stack((pc, lexicon)), labels)
+        print(
+            f"\nOLID test split: {len(t_texts)} tweets ({t_labels.mean():.1%} offensive), models fitted on the training split\n"
+        )
+        print("| scorer | macro-F1 of `offensive` at 0.5 (95% bootstrap) | ROC AUC |")
+        print("|---|---|---|")
+        print(row("modops-blend + term features", t_labels, scorer.probability(t_members, t_lexicon)))
+        print(
+            row(
+                "profanity-check + term features (the previous default)",
+                t_labels,
+                previous.probability(np.column_stack((t_members[:, 0], t_lexicon))),
+            )
+        )
+    d_members = np.column_stack(
+        (
+            member_logits(get_classifier("profanity-check"), d_folded),
+            final_linear.decision_function(linear_matrix(d_folded)),
+        )
+    )
+    print(
+        f"\nDavidson ({len(d_raw)} tweets, seen by alt-profanity-check's training): "
+        f"macro-F1 {macro_f1(d_labels, scorer.probability(d_members, d_lexicon)):.3f}"
+    )
+    if args.fit:
+        write_models(final_linear, scorer, len(texts), args.limit is not None)
 
 
 if __name__ == "__main__":
