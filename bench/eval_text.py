@@ -57,6 +57,7 @@ from modops.text.features import hash_batch  # noqa: E402
 from modops.text.normalize import normalize  # noqa: E402
 from modops.text.screen import (  # noqa: E402
     LEXICON_FEATURES,
+    calibration_features,
     default_matcher,
     lexicon_features,
 )
@@ -68,7 +69,6 @@ MEMBERS = ("profanity-check", "modops-linear")
 BITS = 18
 C = 1.0
 FOLDS = 5
-LOGIT_BOUND = float(np.log((1 - 1e-6) / 1e-6))  # the pipeline clips probabilities to [1e-6, 1 - 1e-6]
 
 
 def load_davidson() -> tuple[list[str], np.ndarray]:
@@ -198,7 +198,8 @@ class Scorer:
         return self
 
     def calibration_rows(self, members: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
-        return np.column_stack((np.clip(self.blend.decision(members), -LOGIT_BOUND, LOGIT_BOUND), lexicon))
+        # as the pipeline builds them, from the blend's probability
+        return calibration_features(self.blend.probability(members), lexicon)
 
     def probability(self, members: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
         return self.calibration.probability(self.calibration_rows(members, lexicon))
@@ -227,8 +228,8 @@ def row(name: str, labels: np.ndarray, scores: np.ndarray) -> str:
 
 def shipped_offensive(folded: list[str], lexicon: np.ndarray) -> np.ndarray:
     """``offensive`` as the pipeline computes it from the shipped files."""
-    scores = np.clip(np.asarray(get_classifier(DEFAULT_CLASSIFIER).predict_proba(folded)), 1e-6, 1 - 1e-6)
-    return LinearCalibration.load().probabilities(np.column_stack((np.log(scores / (1 - scores)), lexicon)))
+    scores = get_classifier(DEFAULT_CLASSIFIER).predict_proba(folded)
+    return LinearCalibration.load().probabilities(calibration_features(scores, lexicon))
 
 
 def write_models(linear: LogisticRegression, scorer: Scorer, count: int, limited: bool) -> None:

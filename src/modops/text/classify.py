@@ -30,6 +30,8 @@ __all__ = [
     "ProfanityCheckClassifier",
     "available_classifiers",
     "get_classifier",
+    "logits",
+    "member_logits",
     "register",
 ]
 
@@ -202,26 +204,31 @@ class HashedLinearClassifier(Classifier):
         return result
 
 
+def logits(probabilities: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Log-odds of probabilities clipped to [1e-6, 1 - 1e-6], so 0 and 1 stay finite."""
+    clipped = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-6, 1 - 1e-6)
+    result: np.ndarray = np.log(clipped / (1.0 - clipped))
+    return result
+
+
 def member_logits(classifier: Classifier, texts: Sequence[str]) -> np.ndarray:
     """A classifier's scores as logits: its raw linear scores when it has them."""
     decision = getattr(classifier, "decision", None)
     if decision is not None:
         raw: np.ndarray = np.asarray(decision(texts), dtype=np.float64)
         return raw
-    clipped = np.clip(np.asarray(classifier.predict_proba(texts), dtype=np.float64), 1e-6, 1 - 1e-6)
-    result: np.ndarray = np.log(clipped / (1.0 - clipped))
-    return result
+    return logits(classifier.predict_proba(texts))
 
 
 @register
 class BlendClassifier(Classifier):
     """alt-profanity-check and modops-linear, blended by a logistic regression over their logits.
 
-    The two are wrong in different places: alt-profanity-check learned insults and swearing
-    from Wikipedia comments and tweets, modops-linear how offence is worded in tweets
-    (character n-grams catch misspellings and run-together hashtags). Both weights are
-    held at 0 or above, fitted on modops-linear's out-of-fold scores (``blend.json``, by
-    ``bench/eval_text.py --olid FILE --fit``).
+    alt-profanity-check learned insults and swearing from Wikipedia comments and tweets,
+    modops-linear how OLID's tweets word offence; blended, they rank unseen tweets better
+    than either (docs/benchmarks.md). Both weights are held at 0 or above, fitted on
+    modops-linear's out-of-fold scores (``blend.json``, by ``bench/eval_text.py --olid
+    FILE --fit``).
     """
 
     name = "modops-blend"

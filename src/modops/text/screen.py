@@ -23,7 +23,7 @@ import numpy as np
 from modops.text.automod import AutoModCategory, AutoModSettings
 from modops.text.batchnorm import normalize_batch
 from modops.text.channels import DEFAULT_CHANNEL, ChannelConfig
-from modops.text.classify import DEFAULT_CLASSIFIER, Classifier, LinearCalibration, get_classifier
+from modops.text.classify import DEFAULT_CLASSIFIER, Classifier, LinearCalibration, get_classifier, logits
 from modops.text.normalize import MAX_CHARS, truncate
 from modops.text.patterns import BLOCKED, ChannelTerms
 from modops.text.prefilter import JoinedSkeleton
@@ -95,8 +95,7 @@ def lexicon_features(hits: Sequence[TermMatch]) -> list[float]:
 
 def calibration_features(scores: Sequence[float], lexicon: np.ndarray) -> np.ndarray:
     """Rows of [classifier logit, lexicon features]: what the calibration maps to ``offensive``."""
-    clipped = np.clip(np.asarray(scores, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.column_stack((np.log(clipped / (1.0 - clipped)), lexicon))
+    return np.column_stack((logits(scores), lexicon))
 
 
 @dataclass(frozen=True, slots=True)
