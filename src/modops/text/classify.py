@@ -22,7 +22,6 @@ from modops.text.features import LinearScorer
 
 __all__ = [
     "DEFAULT_CLASSIFIER",
-    "BlendClassifier",
     "Cascade",
     "Classifier",
     "HashedLinearClassifier",
@@ -31,7 +30,6 @@ __all__ = [
     "available_classifiers",
     "get_classifier",
     "logits",
-    "member_logits",
     "register",
 ]
 
@@ -175,8 +173,8 @@ class HashedLinearClassifier(Classifier):
 
     Trained class-balanced on the OLID v1.0 training split (13,240 tweets labelled
     offensive or not) by ``bench/eval_text.py --olid FILE --fit``; weights ship as
-    package data, and a platform can retrain it on its own messages the same way.
-    Features are built for the whole batch in numpy (:mod:`modops.text.features`).
+    package data, and a platform can retrain it on its own messages the same way. It is
+    not the default classifier (see ``DEFAULT_CLASSIFIER``). Features are built for the whole batch in numpy (:mod:`modops.text.features`).
     Expects normalised text (:func:`modops.text.normalize.normalize`).
     """
 
@@ -211,59 +209,11 @@ def logits(probabilities: Sequence[float] | np.ndarray) -> np.ndarray:
     return result
 
 
-def member_logits(classifier: Classifier, texts: Sequence[str]) -> np.ndarray:
-    """A classifier's scores as logits: its raw linear scores when it has them."""
-    decision = getattr(classifier, "decision", None)
-    if decision is not None:
-        raw: np.ndarray = np.asarray(decision(texts), dtype=np.float64)
-        return raw
-    return logits(classifier.predict_proba(texts))
-
-
-@register
-class BlendClassifier(Classifier):
-    """alt-profanity-check and modops-linear, blended by a logistic regression over their logits.
-
-    alt-profanity-check learned insults and swearing from Wikipedia comments and tweets,
-    modops-linear how OLID's tweets word offence; blended, they rank unseen tweets better
-    than either (docs/benchmarks.md). Both weights are held at 0 or above, fitted on
-    modops-linear's out-of-fold scores (``blend.json``, by ``bench/eval_text.py --olid
-    FILE --fit``).
-    """
-
-    name = "modops-blend"
-    description = "profanity-check and modops-linear (OLID-trained), logistic blend of their logits (English)"
-    offensive_examples = ("you are a fucking idiot", "shut up you stupid bitch", "you are a disgrace and a liar")
-    benign_examples = ("good game everyone", "what time does the stream start?")
-
-    def __init__(self, blend_file: str = "blend.json") -> None:
-        raw = resources.files("modops.text").joinpath("data", blend_file).read_text("utf-8")
-        data = json.loads(raw)
-        self.members = tuple(get_classifier(name) for name in data["members"])
-        self.weights = np.asarray(data["weights"], dtype=np.float64)
-        self.intercept = float(data["intercept"])
-        self.fitted_on = str(data.get("fitted_on", ""))
-        if len(self.weights) != len(self.members):
-            raise ValueError(f"{blend_file}: {len(self.members)} members but {len(self.weights)} weights")
-
-    def decision(self, texts: Sequence[str]) -> np.ndarray:
-        """The blended logit, one per text."""
-        if not texts:
-            return np.zeros(0)
-        logits = np.column_stack([member_logits(member, texts) for member in self.members])
-        result: np.ndarray = logits @ self.weights + self.intercept
-        return result
-
-    def predict_proba(self, texts: Sequence[str]) -> list[float]:
-        if not texts:
-            return []
-        result: list[float] = (1.0 / (1.0 + np.exp(-np.clip(self.decision(texts), -500, 500)))).tolist()
-        return result
-
-
-#: The classifier the screening pipeline uses unless told otherwise: alt-profanity-check
-#: blended with modops-linear trained on OLID tweets. Figures in docs/benchmarks.md.
-DEFAULT_CLASSIFIER = "modops-blend"
+#: The classifier the screening pipeline uses unless told otherwise. Its training data
+#: (Wikipedia talk-page comments and tweets) carries over to unseen messages: blended with
+#: modops-linear trained on OLID it ranks OLID's own tweets better, but holds far more
+#: harmless gaming chat, for no gain on OLID's test split (docs/benchmarks.md).
+DEFAULT_CLASSIFIER = "profanity-check"
 
 
 def _logit(p: float) -> float:

@@ -8,7 +8,6 @@ from profanity_check import predict_prob
 
 from modops.text.classify import (
     DEFAULT_CLASSIFIER,
-    BlendClassifier,
     Cascade,
     Classifier,
     FunctionClassifier,
@@ -16,13 +15,12 @@ from modops.text.classify import (
     available_classifiers,
     clean_artefacts,
     get_classifier,
-    member_logits,
+    logits,
     register,
 )
-from modops.text.normalize import normalize
 
 
-@pytest.mark.parametrize("name", ["profanity-check", "modops-linear", "modops-blend"])
+@pytest.mark.parametrize("name", ["profanity-check", "modops-linear"])
 def test_registered_classifier_scores_its_examples(name: str) -> None:
     classifier = get_classifier(name)
     scores = classifier.predict_proba([*classifier.offensive_examples, *classifier.benign_examples])
@@ -50,39 +48,12 @@ def test_batched_scores_equal_package_scores_for_any_texts(texts: list[str]) -> 
 
 def test_empty_batch() -> None:
     assert get_classifier("profanity-check").predict_proba([]) == []
-    assert get_classifier("modops-blend").predict_proba([]) == []
 
 
-BLEND_TEXTS = ["you are a disgrace", "gg", "", "what a shitty take lol", "@user go back to school, idiot"]
-
-
-def test_blend_is_the_weighted_sum_of_its_members_logits() -> None:
-    blend = get_classifier("modops-blend")
-    assert isinstance(blend, BlendClassifier)
-    texts = [normalize(t).text for t in BLEND_TEXTS]
-    pc = get_classifier("profanity-check").predict_proba(texts)
-    linear = get_classifier("modops-linear").decision(texts)  # type: ignore[attr-defined]
-    expected = [
-        blend.weights[0] * math.log(p / (1 - p)) + blend.weights[1] * lin + blend.intercept
-        for p, lin in zip(pc, linear, strict=True)
-    ]
-    assert list(blend.decision(texts)) == pytest.approx(expected, abs=1e-6)
-    assert blend.predict_proba(texts) == pytest.approx([1 / (1 + math.exp(-z)) for z in expected], abs=1e-9)
-
-
-def test_member_logits_use_a_members_raw_scores_when_it_has_them() -> None:
-    texts = [normalize(t).text for t in BLEND_TEXTS]
-    linear = get_classifier("modops-linear")
-    assert list(member_logits(linear, texts)) == list(linear.decision(texts))  # type: ignore[attr-defined]
-    constant = FunctionClassifier(lambda batch: [0.75] * len(batch))
-    assert list(member_logits(constant, ["a", "b"])) == pytest.approx([math.log(3)] * 2)
-
-
-def test_a_higher_member_score_never_lowers_the_blend() -> None:
-    blend = get_classifier("modops-blend")
-    assert isinstance(blend, BlendClassifier)
-    assert all(weight >= 0 for weight in blend.weights)
-    assert [member.name for member in blend.members] == ["profanity-check", "modops-linear"]
+def test_logits_stay_finite_at_zero_and_one() -> None:
+    values = logits([0.0, 0.5, 0.75, 1.0])
+    assert values[1] == 0.0 and values[2] == pytest.approx(math.log(3))
+    assert values[0] == pytest.approx(-values[3]) == pytest.approx(-math.log((1 - 1e-6) / 1e-6))
 
 
 def test_unknown_classifier_names_known_ones() -> None:
