@@ -174,8 +174,9 @@ class HashedLinearClassifier(Classifier):
     Trained class-balanced on the OLID v1.0 training split (13,240 tweets labelled
     offensive or not) by ``bench/eval_text.py --olid FILE --fit``; weights ship as
     package data, and a platform can retrain it on its own messages the same way. It is
-    not the default classifier (see ``DEFAULT_CLASSIFIER``). Features are built for the whole batch in numpy (:mod:`modops.text.features`).
-    Expects normalised text (:func:`modops.text.normalize.normalize`).
+    not the default classifier (see ``DEFAULT_CLASSIFIER``). Features are built for the
+    whole batch in numpy (:mod:`modops.text.features`). Expects normalised text
+    (:func:`modops.text.normalize.normalize`).
     """
 
     name = "modops-linear"
@@ -216,11 +217,6 @@ def logits(probabilities: Sequence[float] | np.ndarray) -> np.ndarray:
 DEFAULT_CLASSIFIER = "profanity-check"
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
 @dataclass(frozen=True, slots=True)
 class LinearCalibration:
     """Logistic map from features (classifier logit first) to a calibrated probability.
@@ -250,7 +246,7 @@ class LinearCalibration:
 
     @staticmethod
     def logit(p: float) -> float:
-        return _logit(p)
+        return float(logits([p])[0])
 
     @classmethod
     def load(cls, name: str = "calibration.json") -> LinearCalibration:
