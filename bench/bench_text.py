@@ -9,7 +9,11 @@ Two message sets: all Davidson tweets (term-dense: most hit a listed term) and a
 chat mix (about 90% clean: Davidson's neither-class tweets plus short generated chat
 lines, the rest Davidson's offensive tweets).
 
-    python bench/bench_text.py [--rate 10000] [--micro-batch-ms 10]
+With ``--second-stage``, also the cost of modops-minilm re-scoring the messages the
+classifier is unsure of: the share of each set it sees, its own messages/s on them, and
+the pipeline's messages/s with it (on the first 4,096 messages of each set).
+
+    python bench/bench_text.py [--rate 10000] [--micro-batch-ms 10] [--second-stage]
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10_000.0)
     parser.add_argument("--micro-batch-ms", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--second-stage", action="store_true", help="also measure modops-minilm's cost")
     args = parser.parse_args()
 
     channel = ChannelTerms(blocked=["spoiler*", "b*tcoin", "/free\\s+v-?bucks/"], permitted=["scunthorpe"])
@@ -104,6 +109,44 @@ def main() -> None:
         print(
             f"| {name} | {row[0]:,.0f} msgs/s | {row[1]:,.0f} msgs/s | {row[1] / row[0]:.2f}x "
             f"| {row[2]:.1f} ms | {row[3]:.1f} ms | {row[4]:.1f} ms |"
+        )
+    if args.second_stage:
+        second_stage(channel, {"Davidson (term-dense)": tweets, "chat mix (~90% clean)": mix})
+
+
+def pipeline_rate(screener: Screener, batch: list[Message], repeats: int = 3) -> float:
+    chunk = 1024
+    return best_rate(
+        lambda: [screener.screen_batch(batch[i : i + chunk]) for i in range(0, len(batch), chunk)],
+        len(batch),
+        repeats,
+    )
+
+
+def second_stage(channel: ChannelTerms, sets: dict[str, list[str]], count: int = 4096) -> None:
+    from modops.text.minilm import default_second_stage
+
+    stage = default_second_stage()
+    screener = Screener(AutoModSettings.overall(3), channel, second_stage=stage)
+    fast = Screener(AutoModSettings.overall(3), channel)
+    band = f"[{stage.low}, {stage.high}]"
+    print(f"\nSecond stage: modops-minilm on `offensive` in {band}, first {count} messages of each set\n")
+    print("| set | share re-scored | modops-minilm alone, on those | pipeline with it | pipeline without |")
+    print("|---|---|---|---|---|")
+    for name, texts in sets.items():
+        batch = [Message(str(i), t) for i, t in enumerate(texts[:count])]
+        stage.classifier.predict_proba(texts[:64])  # warm up
+        before = stage.sent
+        with_it = pipeline_rate(screener, batch, 1)
+        sent = stage.sent - before
+        scores = [v.offensive for v in fast.screen_batch(batch)]
+        uncertain = [b.text for b, s in zip(batch, scores, strict=True) if stage.low <= s <= stage.high]
+        started = time.perf_counter()
+        stage.classifier.predict_proba(uncertain)
+        alone = len(uncertain) / (time.perf_counter() - started)
+        without = pipeline_rate(fast, batch)
+        print(
+            f"| {name} | {sent / len(batch):.1%} | {alone:,.0f} msgs/s | {with_it:,.0f} msgs/s | {without:,.0f} msgs/s |"
         )
 
 

@@ -270,9 +270,20 @@ def main() -> None:
     parser.add_argument("--test", type=Path, help="OLID test tweets (testset-levela.tsv)")
     parser.add_argument("--test-labels", type=Path, help="OLID test labels (labels-levela.csv)")
     parser.add_argument("--fit", action="store_true", help="write linear_en.npz and calibration.json")
+    parser.add_argument(
+        "--second-stage", action="store_true", help="also measure modops-minilm re-scoring the uncertain band"
+    )
+    parser.add_argument(
+        "--validate", type=Path, help="tweets kept out of modops-minilm's training (OLID layout): bands compared"
+    )
     args = parser.parse_args()
-    if args.olid is None and (args.fit or args.test):
-        parser.error("--fit and --test need --olid")
+    if args.olid is None and (args.fit or args.test or args.validate):
+        parser.error("--fit, --test and --validate need --olid")
+    stage = None
+    if args.second_stage or args.validate:
+        from modops.text.minilm import default_second_stage
+
+        stage = default_second_stage()
     if (args.test is None) != (args.test_labels is None):
         parser.error("--test and --test-labels go together")
 
@@ -318,7 +329,8 @@ def main() -> None:
 
     if args.test:
         t_texts, t_labels = load_olid_test(args.test, args.test_labels)
-        shipped, blended = both(*features(t_texts))
+        t_folded, t_lexicon = features(t_texts)
+        shipped, blended = both(t_folded, t_lexicon)
         print(
             f"\nOLID test split: {len(t_texts)} tweets ({t_labels.mean():.1%} offensive), "
             "models fitted on the training split\n"
@@ -327,13 +339,37 @@ def main() -> None:
         print("|---|---|---|")
         print(row("profanity-check + term features (shipped)", t_labels, shipped))
         print(row("profanity-check and modops-linear blended + term features", t_labels, blended))
+        if stage is not None:
+            refined = stage.refine(shipped, t_folded)
+            band = f"[{stage.low}, {stage.high}]"
+            print(row(f"shipped, then modops-minilm on {band} (`modops screen`)", t_labels, refined))
+            print(f"\nmodops-minilm re-scored {stage.sent} of {stage.seen} test tweets")
+    if args.validate:
+        v_texts, v_labels = load_olid(args.validate, None)
+        v_folded, v_lexicon = features(v_texts)
+        v_shipped, _ = both(v_folded, v_lexicon)
+        heavy = logits(stage.classifier.predict_proba(v_folded))  # type: ignore[union-attr]
+        print(f"\nHeld-out tweets ({len(v_texts)}): the second stage's band\n")
+        print("| band | share re-scored | macro-F1 of `offensive` at 0.5 (95% bootstrap) | ROC AUC |")
+        print("|---|---|---|---|")
+        for low, high in ((0.0, 0.0), (0.3, 0.7), (0.2, 0.8), (0.1, 0.9), (0.0, 1.0)):
+            inside = (v_shipped >= low) & (v_shipped <= high) if high > 0 else np.zeros(len(v_texts), bool)
+            mixed = np.where(inside, 1 / (1 + np.exp(-(logits(v_shipped) + heavy) / 2)), v_shipped)
+            print(row(f"[{low}, {high}] | {inside.mean():.0%}", v_labels, mixed))
     chat = [line.strip() for line in CHAT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    shipped, blended = both(*features(chat))
+    chat_folded, chat_lexicon = features(chat)
+    shipped, blended = both(chat_folded, chat_lexicon)
     print(f"\n{len(chat)} harmless gaming chat lines that a score alone would hold\n")
     print("| scorer | held |\n|---|---|")
     print(chat_holds("profanity-check + term features (shipped)", shipped))
     print(chat_holds("profanity-check and modops-linear blended + term features", blended))
+    if stage is not None:
+        print(chat_holds("shipped, then modops-minilm (`modops screen`)", stage.refine(shipped, chat_folded)))
     shipped, blended = both(d_folded, d_lexicon)
+    if stage is not None:
+        print(
+            f"Davidson, shipped then modops-minilm: macro-F1 {macro_f1(d_labels, stage.refine(shipped, d_folded)):.3f}"
+        )
     print(
         f"\nDavidson ({len(d_raw)} tweets, seen by alt-profanity-check's training): macro-F1 "
         f"{macro_f1(d_labels, shipped):.3f} shipped, {macro_f1(d_labels, blended):.3f} blended"

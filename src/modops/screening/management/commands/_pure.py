@@ -12,6 +12,7 @@ from modops.screening.services.pipeline import Incoming
 
 def pure_screen(config_path: str | None, level: int) -> ScreenFn:
     """Screening from a channel-config file alone (no database): stateless workers."""
+    from modops.screening.services.channels import live_second_stage
     from modops.text.automod import AutoModSettings
     from modops.text.channels import DEFAULT_CHANNEL, parse_channel_config
     from modops.text.screen import Message, Screener
@@ -19,6 +20,7 @@ def pure_screen(config_path: str | None, level: int) -> ScreenFn:
     configs = parse_channel_config(json.loads(Path(config_path).read_text("utf-8"))) if config_path else {}
     default = AutoModSettings.overall(level)
     screeners: dict[str, Screener] = {}
+    second_stage = live_second_stage()
 
     def key_of(channel: str | None) -> str:
         return channel if channel is not None and channel in configs else DEFAULT_CHANNEL
@@ -27,7 +29,7 @@ def pure_screen(config_path: str | None, level: int) -> ScreenFn:
         if key not in screeners:
             config = configs.get(key)
             settings_ = config.settings if config and config.settings else default
-            screeners[key] = Screener(settings_, config.terms if config else None)
+            screeners[key] = Screener(settings_, config.terms if config else None, second_stage=second_stage)
         return screeners[key]
 
     def screen(messages: list[Incoming]) -> list[dict[str, Any]]:
