@@ -12,7 +12,10 @@ then mentions, links and entities replaced (``clean_artefacts``, applied by the 
 Training needs PyTorch and transformers, which modops does not need at run time:
 
     pip install torch transformers
-    python bench/train_minilm.py --olid olid-training-v1.0.tsv [--validate held-out.tsv]
+    python bench/train_minilm.py --olid olid-training-v1.0.tsv --chat [--validate held-out.tsv]
+
+``--chat`` adds the generated gaming-chat lines of ``bench/chat_lines.py`` to the training
+tweets, as the shipped fine-tuning does.
 
 ``--validate`` (a file in the same layout) prints, after each epoch, macro-F1 at 0.5 and ROC
 AUC on tweets kept out of training. 3 epochs of 13,240 tweets take about 15 minutes on two
@@ -34,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from chat_lines import generated_chat  # noqa: E402
 from eval_text import load_olid  # noqa: E402
 from sklearn.metrics import f1_score, roc_auc_score  # noqa: E402
 
@@ -66,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--olid", type=Path, required=True, help="training tweets, OLID v1.0 layout")
     parser.add_argument("--validate", type=Path, help="held-out tweets, same layout")
+    parser.add_argument("--chat", action="store_true", help="add bench/chat_lines.py's generated chat lines")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=ROOT / "src/modops/text/data" / ADAPTER)
     args = parser.parse_args()
@@ -104,12 +109,17 @@ def main() -> None:
     trainable = [p for p in model.parameters() if p.requires_grad]
 
     raw, labels = load_olid(args.olid, None)
+    if args.chat:
+        chat = generated_chat()
+        raw = raw + [line for line, _ in chat]
+        labels = np.concatenate([labels, [label for _, label in chat]])
     texts = pipeline_texts(raw)
     held: tuple[list[str], np.ndarray] | None = None
     if args.validate:
         held_raw, held_labels = load_olid(args.validate, None)
         held = pipeline_texts(held_raw), held_labels
-    print(f"{len(texts)} tweets ({labels.mean():.1%} offensive), {sum(p.numel() for p in trainable)} trained numbers")
+    trained = sum(p.numel() for p in trainable)
+    print(f"{len(texts)} messages ({labels.mean():.1%} offensive), {trained} trained numbers")
 
     optimiser = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.01)
     steps = args.epochs * math.ceil(len(texts) / BATCH)

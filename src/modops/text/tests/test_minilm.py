@@ -14,10 +14,10 @@ from modops.text.screen import Screener
 #: logits of the shipped adapter, from the same weights run by PyTorch and transformers'
 #: BertForSequenceClassification (bench/train_minilm.py's model), on the pipeline's input
 REFERENCE = {
-    "you are a fucking idiot": 4.3001,
-    "good game everyone": -4.26975,
-    "liberals are destroying this country": 2.44571,
-    "what time does the stream start?": -4.77586,
+    "you are a fucking idiot": 4.48464,
+    "good game everyone": -4.7307,
+    "liberals are destroying this country": 2.83241,
+    "what time does the stream start?": -4.57693,
 }
 
 
@@ -86,6 +86,22 @@ def test_safetensors_reader_keeps_names_shapes_and_values() -> None:
     tensors = load_safetensors(struct.pack("<Q", len(raw)) + raw + a.tobytes() + b.tobytes())
     assert set(tensors) == {"a", "b"}
     assert np.array_equal(tensors["a"], a) and np.array_equal(tensors["b"], b)
+
+
+def test_second_stage_holds_no_more_harmless_gaming_chat_than_the_first() -> None:
+    from modops.text.automod import AutoModSettings
+    from modops.text.minilm import default_second_stage
+    from modops.text.screen import CLASSIFIER_THRESHOLDS
+
+    path = Path(__file__).parent / "benign_gaming_chat.txt"
+    chat = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    settings = AutoModSettings.overall(3)
+    first = Screener(settings).screen_texts(chat)
+    both = Screener(settings, second_stage=default_second_stage()).screen_texts(chat)
+    threshold = CLASSIFIER_THRESHOLDS[3]
+    held_first = sum(v.offensive >= threshold for v in first)
+    held_both = sum(v.offensive >= threshold for v in both)
+    assert held_both <= max(held_first, 5), [v.offensive for v in both]
 
 
 def test_second_stage_changes_only_uncertain_verdict_scores() -> None:
