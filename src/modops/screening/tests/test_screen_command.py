@@ -68,13 +68,14 @@ def test_megabyte_message_is_truncated_with_a_reason(tmp_path: Path, capsys: pyt
 def test_second_stage_rescores_the_uncertain_and_can_be_turned_off(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from modops.text.minilm import SECOND_STAGE_BAND
+    from modops.text.minilm import default_second_stage
 
     texts = ["good game everyone", "you are a fucking idiot", "that play was kind of trash ngl"]
     raw = "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)).encode()
     fast, _ = _run(tmp_path, raw, "--second-stage", "off", capsys=capsys)
     both, _ = _run(tmp_path, raw, capsys=capsys)
-    low, high = SECOND_STAGE_BAND
+    stage = default_second_stage()
+    low, high = stage.low, stage.high
     uncertain = [i for i, line in enumerate(fast) if low <= line["offensive"] <= high]
     assert uncertain, "no test message in the band: the test proves nothing"
     for i, (before, after) in enumerate(zip(fast, both, strict=True)):
